@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! vdev: virtual devices that behave like files kept in kernel memory.
+//!
+//! The module registers `devices` misc devices, `/dev/vdev0` to `/dev/vdev<devices - 1>`. Each
+//! one holds up to `capacity` bytes and behaves like a regular file of that maximum size: reads
+//! and writes at the file position (or at an offset, with pread and pwrite), holes filled with
+//! zeros, `O_TRUNC` and `O_APPEND`, and lseek from the start, the current position or the end.
+//! The contents survive closing and reopening, and are gone when the module is unloaded.
+//!
+//! ```text
+//! # echo "wow it works" > /dev/vdev0
+//! # cat /dev/vdev0
+//! wow it works
+//! # rmmod vdev
+//! # modprobe vdev devices=4 capacity=4096
+//! # ls /dev/vdev*
+//! /dev/vdev0  /dev/vdev1  /dev/vdev2  /dev/vdev3
+//! ```
+//!
+//! Built in, it takes the same parameters from the kernel command line: `vdev.devices=4`.
+
+use kernel::{
+    fmt,
+    fs::{file::flags, File},
+    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration, SeekFrom},
+    new_mutex,
+    prelude::*,
+    str::CString,
+    sync::{Arc, ArcBorrow, Mutex},
+    uaccess::{UserSliceReader, UserSliceWriter},
+};
+
+module! {
+    type: VDevModule,
+    name: "vdev",
+    author: "Rust for Linux workshop",
+    description: "Virtual devices that behave like files in kernel memory",
+    license: "GPL",
+    params: {
+        devices: u32 {
+            default: 1,
+            description: "Number of devices, /dev/vdev0 and up (1 to 64)",
+        },
+        capacity: usize {
+            default: 1048576,
+            description: "Bytes each device can hold (1 to 16777216)",
+        },
+    },
+}
+
+/// The most devices the module registers.
+const MAX_DEVICES: u32 = 64;
+
+/// The largest capacity of a device: 16 MiB.
+const MAX_CAPACITY: usize = 16 << 20;
+
+/// One device: its contents, shared by every file that has it open.
+#[pin_data]
+struct Device {
+    /// The device is `/dev/vdev<index>`.
+    index: u32,
+    /// How many bytes the device can hold.
+    capacity: usize,
+    /// What the device holds. The lock makes each read and write happen as a whole.
+    #[pin]
+    contents: Mutex<KVVec<u8>>,
+}
+
+/// The file operations of the devices.
+struct VDev;
+
+#[vtable]
+impl MiscDevice for VDev {
+    const OWNER: &'static ThisModule = &THIS_MODULE;
+
+    /// Each registered device owns a reference to its [`Device`]...
+    type RegistrationData = Arc<Device>;
+
+    /// ...and so does each open file of it.
+    type Ptr = Arc<Device>;
+
+    fn open(file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<Device>> {
+        let device = misc.data().clone();
+        // Like a regular file, the device is emptied when it is opened with O_TRUNC: this is
+        // what makes `echo hi > /dev/vdev0` replace the contents. (The VFS has already checked
+        // that the opener may write.)
+        if file.flags() & flags::O_TRUNC != 0 {
+            *device.contents.lock() = KVVec::new();
+        }
+        pr_debug!("vdev{}: opened\n", device.index);
+        Ok(device)
+    }
+
+    fn read(
+        device: ArcBorrow<'_, Device>,
+        _file: &File,
+        buf: &mut UserSliceWriter,
+        pos: &mut i64,
+    ) -> Result<usize> {
+        let contents = device.contents.lock();
+        // The VFS never passes a negative position.
+        let start = usize::try_from(*pos)?;
+        // Past the end there is nothing to read.
+        if start >= contents.len() {
+            return Ok(0);
+        }
+        let count = buf.len().min(contents.len() - start);
+        buf.write_slice(&contents[start..start + count])?;
+        *pos = i64::try_from(start + count)?;
+        pr_debug!("vdev{}: read {count} bytes at {start}\n", device.index);
+        Ok(count)
+    }
+
+    fn write(
+        device: ArcBorrow<'_, Device>,
+        file: &File,
+        buf: &mut UserSliceReader,
+        pos: &mut i64,
+    ) -> Result<usize> {
+        // Writing nothing succeeds wherever the position is, as for a regular file.
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut contents = device.contents.lock();
+        // With O_APPEND every write goes to the end, wherever the position is.
+        let start = if file.flags() & flags::O_APPEND != 0 {
+            contents.len()
+        } else {
+            usize::try_from(*pos)?
+        };
+        if start >= device.capacity {
+            return Err(ENOSPC);
+        }
+        // Write what fits.
+        let count = buf.len().min(device.capacity - start);
+        let end = start + count;
+
+        // Copy the bytes from user space first, and only then change the device: if the copy
+        // fails (EFAULT) or memory runs out (ENOMEM), the device is left as it was.
+        let mut data = KVVec::from_elem(0, count, GFP_KERNEL)?;
+        buf.read_slice(&mut data)?;
+        // Writing past the end grows the device; the hole up to `start` reads as zeros.
+        if end > contents.len() {
+            let grow = end - contents.len();
+            contents.extend_with(grow, 0, GFP_KERNEL)?;
+        }
+        contents[start..end].copy_from_slice(&data);
+
+        *pos = i64::try_from(end)?;
+        pr_debug!("vdev{}: wrote {count} bytes at {start}\n", device.index);
+        Ok(count)
+    }
+
+    fn llseek(
+        device: ArcBorrow<'_, Device>,
+        _file: &File,
+        pos: i64,
+        seek: SeekFrom,
+    ) -> Result<i64> {
+        let size = i64::try_from(device.contents.lock().len())?;
+        let new = seek.position(pos, size)?;
+        pr_debug!("vdev{}: position {new}\n", device.index);
+        Ok(new)
+    }
+}
+
+/// The module: it owns the registrations, so unloading it removes the devices.
+struct VDevModule {
+    devices: KVec<Pin<KBox<MiscDeviceRegistration<VDev>>>>,
+}
+
+impl kernel::Module for VDevModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let count = *module_parameters::devices.value();
+        let capacity = *module_parameters::capacity.value();
+        if !(1..=MAX_DEVICES).contains(&count) {
+            pr_err!("devices={count} is out of range: it must be from 1 to {MAX_DEVICES}\n");
+            return Err(EINVAL);
+        }
+        if !(1..=MAX_CAPACITY).contains(&capacity) {
+            pr_err!("capacity={capacity} is out of range: it must be from 1 to {MAX_CAPACITY}\n");
+            return Err(EINVAL);
+        }
+
+        let mut devices = KVec::with_capacity(count as usize, GFP_KERNEL)?;
+        for index in 0..count {
+            let device = Arc::pin_init(
+                pin_init!(Device {
+                    index,
+                    capacity,
+                    contents <- new_mutex!(KVVec::new()),
+                }),
+                GFP_KERNEL,
+            )?;
+            let name = CString::try_from_fmt(fmt!("vdev{index}"))?;
+            let options = MiscDeviceOptions { name: &name };
+            // If this fails, the devices registered so far are removed again when `devices`
+            // is dropped.
+            devices.push(
+                KBox::pin_init(
+                    MiscDeviceRegistration::register(options, device),
+                    GFP_KERNEL,
+                )?,
+                GFP_KERNEL,
+            )?;
+        }
+        pr_info!(
+            "{count} devices of {capacity} bytes: /dev/vdev0 to /dev/vdev{}\n",
+            count - 1
+        );
+        Ok(VDevModule { devices })
+    }
+}
+
+impl Drop for VDevModule {
+    fn drop(&mut self) {
+        pr_info!("unloaded: {} devices removed\n", self.devices.len());
+    }
+}
