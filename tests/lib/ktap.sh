@@ -4,9 +4,9 @@
 # (Documentation/dev-tools/ktap.rst), from POSIX sh: busybox in the guest,
 # bash on the host. Source it.
 #
-# A runner prints one KTAP document whose tests are suites:
+# A runner prints KTAP documents whose tests are suites:
 #
-#   ktap_begin 2                    KTAP version 1 / 1..2
+#   ktap_begin 1                    KTAP version 1 / 1..1
 #   ktap_suite hello_module FILE    runs the suite in FILE, prints its result
 #
 # and a suite file plans its tests and runs them, each a shell function or

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Printing results in KTAP, the kernel's test format: one document whose tests are the suites,
+//! each suite a nested document of its test cases. As in KUnit, a test's diagnostic lines come
+//! before its result line.
+
+use std::io::Write;
+
+/// What a test case returns: `Err` holds why it failed, one line or several.
+pub type TestResult = Result<(), String>;
+
+/// A test case: its name, which says the behaviour it checks, and its function.
+pub type Case = (&'static str, fn() -> TestResult);
+
+/// A suite: its name and its cases, run in order.
+pub struct Suite {
+    pub name: &'static str,
+    pub cases: Vec<Case>,
+}
+
+/// Prints a line at once, so that a crash in the kernel leaves every earlier result on the
+/// console.
+fn line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+}
+
+/// Prints a diagnostic line of a test case: it belongs to the result that follows it.
+pub fn diag(text: &str) {
+    for part in text.lines() {
+        line(&format!("    # {part}"));
+    }
+}
+
+/// Runs the suites and prints their results; returns whether all passed.
+pub fn run(suites: &[Suite]) -> bool {
+    line("KTAP version 1");
+    line(&format!("1..{}", suites.len()));
+    let mut all_passed = true;
+    for (number, suite) in suites.iter().enumerate() {
+        line("    KTAP version 1");
+        line(&format!("    # Subtest: {}", suite.name));
+        line(&format!("    1..{}", suite.cases.len()));
+        let mut passed = true;
+        for (case_number, (name, case)) in suite.cases.iter().enumerate() {
+            match case() {
+                Ok(()) => line(&format!("    ok {} {name}", case_number + 1)),
+                Err(why) => {
+                    diag(&why);
+                    line(&format!("    not ok {} {name}", case_number + 1));
+                    passed = false;
+                }
+            }
+        }
+        let verdict = if passed { "ok" } else { "not ok" };
+        line(&format!("{verdict} {} {}", number + 1, suite.name));
+        all_passed &= passed;
+    }
+    all_passed
+}
+
+/// Fails the test with a message unless `condition` holds.
+#[macro_export]
+macro_rules! ensure {
+    ($condition:expr, $($message:tt)+) => {
+        if !$condition {
+            return Err(format!($($message)+));
+        }
+    };
+}
+
+/// Fails the test unless the two values are equal, showing both.
+#[macro_export]
+macro_rules! ensure_eq {
+    ($left:expr, $right:expr, $($message:tt)+) => {{
+        let (left, right) = (&$left, &$right);
+        if left != right {
+            return Err(format!(
+                "{}: got {:?}, expected {:?}",
+                format!($($message)+),
+                left,
+                right
+            ));
+        }
+    }};
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module's parameters and life: how many devices, how big, refused values, unload and
+//! reload, and no unload while a device is open.
+
+use crate::ktap::{Case, Suite, TestResult};
+use crate::module::{self, Kmsg};
+use crate::sys::{self, Errno};
+use crate::{ensure, ensure_eq};
+
+pub fn suite() -> Suite {
+    let cases: Vec<Case> = vec![
+        (
+            "boot_parameter_sets_the_number_of_devices",
+            boot_parameter_sets_the_number_of_devices,
+        ),
+        (
+            "default_is_one_device_of_one_mib",
+            default_is_one_device_of_one_mib,
+        ),
+        (
+            "parameters_are_shown_read_only_in_sysfs",
+            parameters_are_shown_read_only_in_sysfs,
+        ),
+        (
+            "out_of_range_parameters_are_refused_with_one_log_line",
+            out_of_range_parameters_are_refused,
+        ),
+        (
+            "malformed_parameter_is_refused",
+            malformed_parameter_is_refused,
+        ),
+        (
+            "load_and_unload_are_logged_once_each",
+            load_and_unload_are_logged_once_each,
+        ),
+        (
+            "twenty_unload_reload_cycles_keep_working",
+            twenty_unload_reload_cycles_keep_working,
+        ),
+        (
+            "contents_are_gone_after_unload",
+            contents_are_gone_after_unload,
+        ),
+        (
+            "unload_is_refused_while_a_device_is_open",
+            unload_is_refused_while_a_device_is_open,
+        ),
+        (
+            "open_files_hold_a_module_reference",
+            open_files_hold_a_module_reference,
+        ),
+    ];
+    Suite {
+        name: "vdev_lifecycle",
+        cases,
+    }
+}
+
+/// The `vdev.devices=N` of the kernel command line, if there is one.
+fn devices_on_command_line() -> Option<u32> {
+    let cmdline = std::fs::read_to_string("/proc/cmdline").ok()?;
+    cmdline
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("vdev.devices="))
+        .and_then(|value| value.parse().ok())
+}
+
+/// Runs first, on the module as init loaded it at boot.
+fn boot_parameter_sets_the_number_of_devices() -> TestResult {
+    let expected = devices_on_command_line().unwrap_or(1);
+    ensure_eq!(
+        module::param("devices")?,
+        expected.to_string(),
+        "devices in sysfs"
+    );
+    let expected_nodes: Vec<u32> = (0..expected).collect();
+    ensure_eq!(
+        module::nodes(65),
+        expected_nodes,
+        "device nodes with vdev.devices={expected}"
+    );
+    Ok(())
+}
+
+fn default_is_one_device_of_one_mib() -> TestResult {
+    module::reload("")?;
+    ensure_eq!(module::param("devices")?, "1", "default devices");
+    ensure_eq!(module::param("capacity")?, "1048576", "default capacity");
+    ensure_eq!(module::nodes(65), vec![0], "device nodes");
+    Ok(())
+}
+
+fn parameters_are_shown_read_only_in_sysfs() -> TestResult {
+    module::reload("devices=3 capacity=5000")?;
+    ensure_eq!(module::param("devices")?, "3", "devices");
+    ensure_eq!(module::param("capacity")?, "5000", "capacity");
+    ensure_eq!(module::nodes(65), vec![0, 1, 2], "device nodes");
+    for name in ["devices", "capacity"] {
+        let path = format!("/sys/module/vdev/parameters/{name}");
+        let mode = std::fs::metadata(&path).map_err(|err| format!("{path}: {err}"))?;
+        use std::os::unix::fs::PermissionsExt;
+        ensure_eq!(mode.permissions().mode() & 0o777, 0o444, "mode of {path}");
+    }
+    Ok(())
+}
+
+fn out_of_range_parameters_are_refused() -> TestResult {
+    let cases = [
+        ("devices", "0", "1 to 64"),
+        ("devices", "65", "1 to 64"),
+        ("capacity", "0", "1 to 16777216"),
+        ("capacity", "16777217", "1 to 16777216"),
+    ];
+    for (name, value, range) in cases {
+        if module::is_loaded() {
+            module::unload().map_err(|errno| format!("unload: {errno:?}"))?;
+        }
+        let mut kmsg = Kmsg::from_now()?;
+        let result = module::load(&format!("{name}={value}"));
+        ensure_eq!(
+            result,
+            Err(Errno(libc::EINVAL)),
+            "loading with {name}={value}"
+        );
+        ensure!(!module::is_loaded(), "vdev is loaded with {name}={value}");
+        let lines: Vec<String> = kmsg
+            .new_lines()
+            .into_iter()
+            .filter(|line| line.starts_with("vdev:"))
+            .collect();
+        ensure_eq!(
+            lines.len(),
+            1,
+            "log lines of vdev for {name}={value}: {lines:?}"
+        );
+        ensure!(
+            lines[0].contains(&format!("{name}={value}")) && lines[0].contains(range),
+            "the log line names neither the value {name}={value} nor the range {range}: {}",
+            lines[0]
+        );
+    }
+    Ok(())
+}
+
+fn malformed_parameter_is_refused() -> TestResult {
+    if module::is_loaded() {
+        module::unload().map_err(|errno| format!("unload: {errno:?}"))?;
+    }
+    for params in ["devices=four", "devices=-1", "capacity=1M"] {
+        ensure_eq!(
+            module::load(params),
+            Err(Errno(libc::EINVAL)),
+            "loading with {params}"
+        );
+        ensure!(!module::is_loaded(), "vdev is loaded with {params}");
+    }
+    Ok(())
+}
+
+fn load_and_unload_are_logged_once_each() -> TestResult {
+    if module::is_loaded() {
+        module::unload().map_err(|errno| format!("unload: {errno:?}"))?;
+    }
+    let mut kmsg = Kmsg::from_now()?;
+    module::reload("devices=2 capacity=4096")?;
+    let loaded = kmsg.new_lines();
+    ensure_eq!(
+        loaded,
+        vec!["vdev: 2 devices of 4096 bytes: /dev/vdev0 to /dev/vdev1".to_string()],
+        "the log after loading"
+    );
+    module::unload().map_err(|errno| format!("unload: {errno:?}"))?;
+    let unloaded = kmsg.new_lines();
+    ensure_eq!(
+        unloaded,
+        vec!["vdev: unloaded: 2 devices removed".to_string()],
+        "the log after unloading"
+    );
+    Ok(())
+}
+
+fn twenty_unload_reload_cycles_keep_working() -> TestResult {
+    for cycle in 0..20 {
+        module::reload("devices=2 capacity=4096").map_err(|err| format!("cycle {cycle}: {err}"))?;
+        ensure_eq!(
+            module::nodes(65),
+            vec![0, 1],
+            "device nodes in cycle {cycle}"
+        );
+        let text = format!("cycle {cycle}");
+        let fd =
+            sys::open(&module::dev(1), libc::O_RDWR).map_err(|errno| format!("open: {errno:?}"))?;
+        ensure_eq!(
+            fd.write(text.as_bytes()),
+            Ok(text.len()),
+            "write in cycle {cycle}"
+        );
+        ensure_eq!(
+            fd.contents(),
+            Ok(text.into_bytes()),
+            "contents in cycle {cycle}"
+        );
+    }
+    Ok(())
+}
+
+fn contents_are_gone_after_unload() -> TestResult {
+    module::reload("")?;
+    let fd =
+        sys::open(&module::dev(0), libc::O_WRONLY).map_err(|errno| format!("open: {errno:?}"))?;
+    ensure_eq!(fd.write(b"gone soon"), Ok(9), "write");
+    drop(fd);
+    module::reload("")?;
+    let fd =
+        sys::open(&module::dev(0), libc::O_RDONLY).map_err(|errno| format!("open: {errno:?}"))?;
+    ensure_eq!(fd.contents(), Ok(Vec::new()), "contents after reload");
+    Ok(())
+}
+
+fn unload_is_refused_while_a_device_is_open() -> TestResult {
+    module::reload("devices=2")?;
+    let fd =
+        sys::open(&module::dev(1), libc::O_RDWR).map_err(|errno| format!("open: {errno:?}"))?;
+    // The kernel refuses to unload a module in use with EWOULDBLOCK (EAGAIN): delete_module
+    // cannot stop it while its reference count is not zero.
+    ensure_eq!(
+        module::unload(),
+        Err(Errno(libc::EAGAIN)),
+        "unloading with /dev/vdev1 open"
+    );
+    ensure!(
+        module::is_loaded(),
+        "vdev was unloaded with /dev/vdev1 open"
+    );
+    ensure_eq!(
+        fd.write(b"still here"),
+        Ok(10),
+        "write after the refused unload"
+    );
+    ensure_eq!(
+        fd.contents(),
+        Ok(b"still here".to_vec()),
+        "contents after the refused unload"
+    );
+    drop(fd);
+    ensure_eq!(module::unload(), Ok(()), "unloading after closing");
+    module::reload("")?;
+    Ok(())
+}
+
+fn open_files_hold_a_module_reference() -> TestResult {
+    module::reload("devices=2")?;
+    ensure_eq!(module::refcount()?, 0, "references with no file open");
+    let first =
+        sys::open(&module::dev(0), libc::O_RDONLY).map_err(|errno| format!("open: {errno:?}"))?;
+    let second =
+        sys::open(&module::dev(1), libc::O_RDONLY).map_err(|errno| format!("open: {errno:?}"))?;
+    ensure_eq!(module::refcount()?, 2, "references with two files open");
+    drop(first);
+    drop(second);
+    ensure_eq!(module::refcount()?, 0, "references after closing both");
+    Ok(())
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The in-guest tests of vdev, one suite for each part of its contract (see the modules), with
+//! results printed in KTAP for the host to parse.
+//!
+//! Usage: vdev-tests [--seed N] [--calls N] [--only SUITE]
+//!
+//! - `--seed N`: the seed of the differential test (decimal or 0x hex); random by default, and
+//!   printed either way.
+//! - `--calls N`: calls per device in the differential test (10000).
+//! - `--only SUITE`: run one suite, e.g. `vdev_differential`.
+//!
+//! The exit status is 0 when every test passed. The tests load and unload vdev themselves; the
+//! first one checks the module as init loaded it at boot.
+
+mod concurrency;
+mod differential;
+mod file;
+mod ktap;
+mod lifecycle;
+mod module;
+mod sys;
+
+use std::sync::atomic::Ordering;
+
+fn usage(error: &str) -> ! {
+    eprintln!("vdev-tests: {error}\nusage: vdev-tests [--seed N] [--calls N] [--only SUITE]");
+    std::process::exit(2)
+}
+
+fn number(text: Option<String>, what: &str) -> u64 {
+    let text = text.unwrap_or_else(|| usage(&format!("{what} needs a value")));
+    let parsed = match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.unwrap_or_else(|_| usage(&format!("{what} takes a number, not '{text}'")))
+}
+
+/// A seed that differs from run to run.
+fn random_seed() -> u64 {
+    let mut seed = [0u8; 8];
+    match std::fs::File::open("/dev/urandom")
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut seed))
+    {
+        Ok(()) => u64::from_le_bytes(seed),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|time| time.as_nanos() as u64)
+            .unwrap_or(1),
+    }
+}
+
+fn main() {
+    let mut seed = None;
+    let mut only = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seed" => seed = Some(number(args.next(), "--seed")),
+            "--calls" => {
+                let calls = number(args.next(), "--calls");
+                differential::CALLS.store(calls as usize, Ordering::Relaxed);
+            }
+            "--only" => only = Some(args.next().unwrap_or_else(|| usage("--only needs a suite"))),
+            other => usage(&format!("unknown argument '{other}'")),
+        }
+    }
+    differential::SEED.store(seed.unwrap_or_else(random_seed), Ordering::Relaxed);
+
+    let all = vec![
+        lifecycle::suite(),
+        file::suite(),
+        differential::suite(),
+        concurrency::suite(),
+    ];
+    let suites: Vec<ktap::Suite> = match &only {
+        Some(name) => {
+            let chosen: Vec<_> = all.into_iter().filter(|suite| suite.name == name).collect();
+            if chosen.is_empty() {
+                usage(&format!("no suite is called '{name}'"));
+            }
+            chosen
+        }
+        None => all,
+    };
+    let passed = ktap::run(&suites);
+    std::process::exit(if passed { 0 } else { 1 });
+}

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Loading and unloading vdev, its parameters in sysfs, and the kernel log.
+
+use crate::sys::{self, Errno, Fd, SysResult};
+
+/// The module's name.
+pub const NAME: &str = "vdev";
+
+/// The path of device number `index`.
+pub fn dev(index: u32) -> String {
+    format!("/dev/vdev{index}")
+}
+
+/// The module file, where init's modprobe found it.
+pub fn ko_path() -> String {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!(
+        "/lib/modules/{}/kernel/samples/rust/vdev.ko",
+        release.trim()
+    )
+}
+
+/// Whether vdev is a loaded module (not built in).
+pub fn is_loaded() -> bool {
+    std::fs::read_to_string("/proc/modules")
+        .map(|modules| modules.lines().any(|line| line.starts_with("vdev ")))
+        .unwrap_or(false)
+}
+
+/// Loads vdev with `params`.
+pub fn load(params: &str) -> SysResult<()> {
+    sys::finit_module(&ko_path(), params)
+}
+
+/// Unloads vdev.
+pub fn unload() -> SysResult<()> {
+    sys::delete_module(NAME)
+}
+
+/// Loads vdev afresh with `params`, unloading it first if it is loaded: every device starts
+/// empty.
+pub fn reload(params: &str) -> Result<(), String> {
+    if is_loaded() {
+        unload().map_err(|errno| format!("unloading vdev failed: {errno:?}"))?;
+    }
+    load(params).map_err(|errno| format!("loading vdev with '{params}' failed: {errno:?}"))
+}
+
+/// The value of a parameter, as sysfs shows it.
+pub fn param(name: &str) -> Result<String, String> {
+    let path = format!("/sys/module/vdev/parameters/{name}");
+    std::fs::read_to_string(&path)
+        .map(|value| value.trim().to_string())
+        .map_err(|err| format!("{path}: {err}"))
+}
+
+/// The module's reference count: how many open files hold it.
+pub fn refcount() -> Result<u32, String> {
+    let text = std::fs::read_to_string("/sys/module/vdev/refcnt").map_err(|err| err.to_string())?;
+    text.trim()
+        .parse()
+        .map_err(|err| format!("refcnt '{text}': {err}"))
+}
+
+/// Which device nodes exist, among /dev/vdev0 to /dev/vdev{limit - 1}.
+pub fn nodes(limit: u32) -> Vec<u32> {
+    (0..limit)
+        .filter(|index| std::path::Path::new(&dev(*index)).exists())
+        .collect()
+}
+
+/// A reader of what the kernel logs from now on (/dev/kmsg).
+pub struct Kmsg(Fd);
+
+impl Kmsg {
+    /// Starts reading at the end of the log: only messages logged after this are returned.
+    pub fn from_now() -> Result<Kmsg, String> {
+        let fd = sys::open("/dev/kmsg", libc::O_RDONLY | libc::O_NONBLOCK)
+            .map_err(|errno| format!("/dev/kmsg: {errno:?}"))?;
+        fd.lseek(0, libc::SEEK_END)
+            .map_err(|errno| format!("seeking /dev/kmsg: {errno:?}"))?;
+        Ok(Kmsg(fd))
+    }
+
+    /// The messages logged since the last call, without their prefix.
+    pub fn new_lines(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut record = vec![0; 8192];
+        loop {
+            match self.0.read(&mut record) {
+                Ok(len) => {
+                    let text = String::from_utf8_lossy(&record[..len]);
+                    // "priority,sequence,time,flags;message\n" and continuation lines.
+                    if let Some((_, message)) = text.split_once(';') {
+                        if let Some(first) = message.lines().next() {
+                            lines.push(first.to_string());
+                        }
+                    }
+                }
+                // EPIPE: records were overwritten; keep reading what is left.
+                Err(Errno(libc::EPIPE)) => continue,
+                Err(_) => return lines,
+            }
+        }
+    }
+}
