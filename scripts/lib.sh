@@ -15,11 +15,19 @@
 KIT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KIT_LINUX=$KIT_ROOT/linux
 KIT_BUILD=$KIT_ROOT/build
+# The kernel flavour: empty for the workshop kernel (linux-config/workshop.config),
+# or NAME for the workshop kernel plus linux-config/NAME.config ("test": vdev
+# built in, KUnit and the kernel crate's doctests). Each flavour has its own
+# output directories, so that switching costs no rebuild.
+KIT_FLAVOUR=${KIT_FLAVOUR:-}
+KIT_SUFFIX=${KIT_FLAVOUR:+-$KIT_FLAVOUR}
 # Kernel objects live outside the source tree (make O=), so that linux/ stays
-# exactly what prepare-linux made and a second configuration can sit beside it.
-KIT_KOBJ=${KIT_KOBJ:-$KIT_BUILD/kernel}
+# exactly what prepare-linux made and the flavours can sit side by side.
+KIT_KOBJ=$KIT_BUILD/kernel$KIT_SUFFIX
 # The tree that becomes the initramfs: busybox, init, and the installed modules.
-KIT_ROOTFS=$KIT_BUILD/rootfs
+KIT_ROOTFS=$KIT_BUILD/rootfs$KIT_SUFFIX
+KIT_BZIMAGE=$KIT_BUILD/bzImage$KIT_SUFFIX
+KIT_INITRAMFS=$KIT_BUILD/initramfs$KIT_SUFFIX.cpio
 # Tools we build ourselves (bindgen) are kept per user, outside the checkout,
 # so that a fresh clone does not rebuild them.
 KIT_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/rust-for-linux-workshop
@@ -99,6 +107,16 @@ kit_toolchain() {
 		LIBCLANG_PATH=/usr/lib/llvm-$KIT_LLVM_MAJOR/lib
 	fi
 	export LIBCLANG_PATH
+}
+
+# kit_fragments: the configuration fragments of the flavour, in merge order.
+kit_fragments() {
+	echo "$KIT_ROOT/linux-config/workshop.config"
+	if [ -n "$KIT_FLAVOUR" ]; then
+		[ -f "$KIT_ROOT/linux-config/$KIT_FLAVOUR.config" ] ||
+			die "there is no kernel flavour '$KIT_FLAVOUR': linux-config/$KIT_FLAVOUR.config is missing."
+		echo "$KIT_ROOT/linux-config/$KIT_FLAVOUR.config"
+	fi
 }
 
 # kmake ARGS...: make in the kernel tree with the workshop's toolchain and
