@@ -1,0 +1,1 @@
+../suites/90-kernel-log.sh
