@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# vdev built into the kernel (the test flavour), booted with vdev.devices=4:
-# the kernel itself parses the parameter from its command line.
+# vdev built into the kernel (the test flavour), booted with vdev.devices=4
+# and vdev.dyndbg=+p: the kernel itself parses the parameters from its
+# command line.
 
 vdev_is_built_in() {
 	[ -d /sys/module/vdev ] || fail "no /sys/module/vdev"
@@ -35,9 +36,16 @@ built_in_vdev_cannot_be_unloaded() {
 	[ -c /dev/vdev0 ] || fail "/dev/vdev0 is gone"
 }
 
-ktap_plan 5
+debug_messages_follow_the_boot_parameter() {
+	echo "debug" >/dev/vdev2
+	dmesg | grep -q 'vdev: vdev2: wrote 6 bytes at 0' ||
+		fail "no debug message with vdev.dyndbg=+p: $(dmesg | grep 'vdev: ' | tail -n 3)"
+}
+
+ktap_plan 6
 ktap_run vdev_is_built_in
 ktap_run boot_parameter_gives_four_devices
 ktap_run default_capacity_is_shown_in_sysfs
 ktap_run echo_then_cat_shows_the_text
 ktap_run built_in_vdev_cannot_be_unloaded
+ktap_run debug_messages_follow_the_boot_parameter

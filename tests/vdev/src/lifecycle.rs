@@ -50,6 +50,18 @@ pub fn suite() -> Suite {
             "open_files_hold_a_module_reference",
             open_files_hold_a_module_reference,
         ),
+        (
+            "debug_messages_are_off_by_default",
+            debug_messages_are_off_by_default,
+        ),
+        (
+            "dyndbg_parameter_turns_debug_messages_on",
+            dyndbg_parameter_turns_debug_messages_on,
+        ),
+        (
+            "dynamic_debug_control_turns_them_on_and_off",
+            dynamic_debug_control_turns_them_on_and_off,
+        ),
     ];
     Suite {
         name: "vdev_lifecycle",
@@ -260,5 +272,64 @@ fn open_files_hold_a_module_reference() -> TestResult {
     drop(first);
     drop(second);
     ensure_eq!(module::refcount()?, 0, "references after closing both");
+    Ok(())
+}
+
+/// Writes five bytes to /dev/vdev0 and returns what vdev logged meanwhile.
+fn debug_lines_of_a_write() -> Result<Vec<String>, String> {
+    let mut kmsg = Kmsg::from_now()?;
+    let fd =
+        sys::open(&module::dev(0), libc::O_WRONLY).map_err(|errno| format!("open: {errno:?}"))?;
+    ensure_eq!(fd.write(b"debug"), Ok(5), "write");
+    Ok(kmsg
+        .new_lines()
+        .into_iter()
+        .filter(|line| line.starts_with("vdev: vdev0:"))
+        .collect())
+}
+
+fn debug_messages_are_off_by_default() -> TestResult {
+    module::reload("")?;
+    ensure_eq!(
+        debug_lines_of_a_write()?,
+        Vec::<String>::new(),
+        "debug messages"
+    );
+    Ok(())
+}
+
+fn dyndbg_parameter_turns_debug_messages_on() -> TestResult {
+    module::reload("dyndbg=+p")?;
+    let expected = vec![
+        "vdev: vdev0: opened".to_string(),
+        "vdev: vdev0: wrote 5 bytes at 0".to_string(),
+    ];
+    ensure_eq!(
+        debug_lines_of_a_write()?,
+        expected,
+        "debug messages with dyndbg=+p"
+    );
+    module::reload("")?;
+    Ok(())
+}
+
+fn dynamic_debug_control_turns_them_on_and_off() -> TestResult {
+    module::reload("")?;
+    let control = |query: &str| -> TestResult {
+        std::fs::write("/proc/dynamic_debug/control", query)
+            .map_err(|err| format!("writing '{query}' to /proc/dynamic_debug/control: {err}"))
+    };
+    control("module vdev +p")?;
+    ensure_eq!(
+        debug_lines_of_a_write()?.len(),
+        2,
+        "debug messages after +p"
+    );
+    control("module vdev -p")?;
+    ensure_eq!(
+        debug_lines_of_a_write()?.len(),
+        0,
+        "debug messages after -p"
+    );
     Ok(())
 }
