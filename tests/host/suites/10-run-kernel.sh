@@ -50,6 +50,15 @@ hanging_guest_fails_when_the_timeout_passes() {
 	grep -q 'did not finish within 4 s' "$work/hang.log" || fail "no timeout message"
 }
 
+poweroff_in_the_guest_ends_qemu_at_once() {
+	local rc start elapsed
+	start=$(date +%s)
+	rc=$(boot "$work/poweroff.log" --timeout 20 --exec 'poweroff; sleep 60')
+	elapsed=$(($(date +%s) - start))
+	[ "$rc" -ne 124 ] || fail "poweroff did not end the guest: the 20 s timeout passed"
+	[ "$elapsed" -lt 15 ] || fail "the run took $elapsed s after poweroff"
+}
+
 unknown_option_prints_usage_and_exits_2() {
 	local rc
 	rc=$(boot "$work/usage.log" --frobnicate)
@@ -57,9 +66,10 @@ unknown_option_prints_usage_and_exits_2() {
 	grep -q '^Usage: scripts/run-kernel' "$work/usage.log" || fail "no usage: $(cat "$work/usage.log")"
 }
 
-ktap_plan 5
+ktap_plan 6
 ktap_run exec_returns_the_guest_commands_exit_status
 ktap_run append_and_overlay_reach_the_guest
 ktap_run kernel_panic_in_the_guest_fails_the_run
 ktap_run hanging_guest_fails_when_the_timeout_passes
+ktap_run poweroff_in_the_guest_ends_qemu_at_once
 ktap_run unknown_option_prints_usage_and_exits_2
