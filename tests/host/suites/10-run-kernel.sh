@@ -40,21 +40,24 @@ kernel_panic_in_the_guest_fails_the_run() {
 	grep -q 'the guest kernel crashed' "$work/panic.log" || fail "no crash message: $(tail -n 5 "$work/panic.log")"
 }
 
+# boot_timed OUT ARGS...: as boot, and prints "STATUS SECONDS".
+boot_timed() {
+	local start=$SECONDS rc
+	rc=$(boot "$@")
+	echo "$rc $((SECONDS - start))"
+}
+
 hanging_guest_fails_when_the_timeout_passes() {
-	local rc start elapsed
-	start=$(date +%s)
-	rc=$(boot "$work/hang.log" --timeout 4 --exec 'sleep 600')
-	elapsed=$(($(date +%s) - start))
+	local rc elapsed
+	read -r rc elapsed < <(boot_timed "$work/hang.log" --timeout 4 --exec 'sleep 600')
 	[ "$rc" -eq 124 ] || fail "expected exit status 124 for a timeout, got $rc"
 	[ "$elapsed" -lt 20 ] || fail "the run took $elapsed s with --timeout 4"
 	grep -q 'did not finish within 4 s' "$work/hang.log" || fail "no timeout message"
 }
 
 poweroff_in_the_guest_ends_qemu_at_once() {
-	local rc start elapsed
-	start=$(date +%s)
-	rc=$(boot "$work/poweroff.log" --timeout 20 --exec 'poweroff; sleep 60')
-	elapsed=$(($(date +%s) - start))
+	local rc elapsed
+	read -r rc elapsed < <(boot_timed "$work/poweroff.log" --timeout 20 --exec 'poweroff; sleep 60')
 	[ "$rc" -ne 124 ] || fail "poweroff did not end the guest: the 20 s timeout passed"
 	[ "$elapsed" -lt 15 ] || fail "the run took $elapsed s after poweroff"
 }

@@ -6,7 +6,7 @@
 use crate::differential::Rng;
 use crate::ktap::{Case, Suite, TestResult};
 use crate::module;
-use crate::sys::{self, Fd};
+use crate::sys;
 use crate::{ensure, ensure_eq};
 
 pub fn suite() -> Suite {
@@ -30,15 +30,11 @@ pub fn suite() -> Suite {
     }
 }
 
-fn open(path: &str, flags: i32) -> Result<Fd, String> {
-    sys::open(path, flags).map_err(|errno| format!("opening {path}: {errno:?}"))
-}
-
 fn concurrent_reads_never_see_a_torn_write() -> TestResult {
     const BLOCK: usize = 64 * 1024;
     module::reload("devices=1")?;
     let path = module::dev(0);
-    open(&path, libc::O_WRONLY)?
+    sys::open_file(&path, libc::O_WRONLY)?
         .write(&[b'a'; BLOCK])
         .map_err(|errno| format!("{errno:?}"))?;
     let torn = std::thread::scope(|scope| -> Result<usize, String> {
@@ -47,7 +43,7 @@ fn concurrent_reads_never_see_a_torn_write() -> TestResult {
             .map(|byte| {
                 let path = path.clone();
                 scope.spawn(move || -> Result<(), String> {
-                    let fd = open(&path, libc::O_WRONLY)?;
+                    let fd = sys::open_file(&path, libc::O_WRONLY)?;
                     let block = [byte; BLOCK];
                     for _ in 0..200 {
                         ensure_eq!(fd.pwrite(&block, 0), Ok(BLOCK), "write of a block");
@@ -56,7 +52,7 @@ fn concurrent_reads_never_see_a_torn_write() -> TestResult {
                 })
             })
             .collect();
-        let fd = open(&path, libc::O_RDONLY)?;
+        let fd = sys::open_file(&path, libc::O_RDONLY)?;
         let mut buf = vec![0; BLOCK];
         let mut torn = 0;
         for _ in 0..400 {
@@ -86,7 +82,7 @@ fn concurrent_appends_are_all_kept_whole() -> TestResult {
             .map(|thread| {
                 let path = path.clone();
                 scope.spawn(move || -> TestResult {
-                    let fd = open(&path, libc::O_WRONLY | libc::O_APPEND)?;
+                    let fd = sys::open_file(&path, libc::O_WRONLY | libc::O_APPEND)?;
                     for number in 0..PER_THREAD {
                         let record = format!("{thread}:{number:05}:{}\n", "x".repeat(RECORD - 9));
                         ensure_eq!(fd.write(record.as_bytes()), Ok(RECORD), "append");
@@ -102,7 +98,7 @@ fn concurrent_appends_are_all_kept_whole() -> TestResult {
         }
         Ok(())
     })?;
-    let contents = open(&path, libc::O_RDONLY)?
+    let contents = sys::open_file(&path, libc::O_RDONLY)?
         .contents()
         .map_err(|errno| format!("{errno:?}"))?;
     ensure_eq!(
@@ -135,7 +131,7 @@ fn devices_used_in_parallel_stay_independent() -> TestResult {
         let threads: Vec<_> = (0..4u32)
             .map(|index| {
                 scope.spawn(move || -> TestResult {
-                    let fd = open(&module::dev(index), libc::O_RDWR)?;
+                    let fd = sys::open_file(&module::dev(index), libc::O_RDWR)?;
                     let block = [index as u8 + 1; 4096];
                     let mut rng = Rng::new(u64::from(index));
                     for _ in 0..300 {
@@ -158,7 +154,7 @@ fn devices_used_in_parallel_stay_independent() -> TestResult {
         Ok(())
     })?;
     for index in 0..4u32 {
-        let contents = open(&module::dev(index), libc::O_RDONLY)?
+        let contents = sys::open_file(&module::dev(index), libc::O_RDONLY)?
             .contents()
             .map_err(|errno| format!("{errno:?}"))?;
         let own = index as u8 + 1;

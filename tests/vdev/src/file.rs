@@ -93,13 +93,9 @@ fn fresh() -> TestResult {
     module::reload(&format!("devices=4 capacity={CAPACITY}"))
 }
 
-fn open(path: &str, flags: i32) -> Result<Fd, String> {
-    sys::open(path, flags).map_err(|errno| format!("opening {path}: {errno:?}"))
-}
-
 /// A new, empty tmpfs file, to compare with.
 fn tmpfs_file(flags: i32) -> Result<Fd, String> {
-    open("/tmp/vdev-file-test", flags | libc::O_CREAT | libc::O_TRUNC)
+    sys::open_file("/tmp/vdev-file-test", flags | libc::O_CREAT | libc::O_TRUNC)
 }
 
 /// Runs `steps` on /dev/vdev0 and on an empty tmpfs file, both open with `flags`, and expects
@@ -109,7 +105,7 @@ fn same_as_tmpfs<T: PartialEq + std::fmt::Debug>(
     steps: impl Fn(&Fd) -> T,
 ) -> Result<T, String> {
     fresh()?;
-    let device = open(&module::dev(0), flags)?;
+    let device = sys::open_file(&module::dev(0), flags)?;
     let file = tmpfs_file(flags)?;
     let (on_device, on_file) = (steps(&device), steps(&file));
     ensure_eq!(
@@ -128,13 +124,13 @@ fn same_as_tmpfs<T: PartialEq + std::fmt::Debug>(
 fn echo_then_cat_shows_the_text() -> TestResult {
     module::reload("")?;
     // What the shell does for `echo "wow it works" > /dev/vdev0` and `cat /dev/vdev0`.
-    let echo = open(
+    let echo = sys::open_file(
         &module::dev(0),
         libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC,
     )?;
     ensure_eq!(echo.write(b"wow it works\n"), Ok(13), "echo's write");
     drop(echo);
-    let cat = open(&module::dev(0), libc::O_RDONLY)?;
+    let cat = sys::open_file(&module::dev(0), libc::O_RDONLY)?;
     let mut buf = [0; 4096];
     ensure_eq!(cat.read(&mut buf), Ok(13), "cat's first read");
     ensure_eq!(&buf[..13], b"wow it works\n", "what cat shows");
@@ -251,17 +247,17 @@ fn lseek_past_the_end_is_allowed() -> TestResult {
 fn o_trunc_empties_the_device() -> TestResult {
     fresh()?;
     let path = module::dev(0);
-    let fd = open(&path, libc::O_WRONLY)?;
+    let fd = sys::open_file(&path, libc::O_WRONLY)?;
     ensure_eq!(fd.write(b"old contents"), Ok(12), "first write");
     drop(fd);
     // Opening without O_TRUNC keeps the contents; with it, empties the device.
-    let kept = open(&path, libc::O_RDWR)?;
+    let kept = sys::open_file(&path, libc::O_RDWR)?;
     ensure_eq!(
         kept.contents(),
         Ok(b"old contents".to_vec()),
         "after an open without O_TRUNC"
     );
-    let emptied = open(&path, libc::O_WRONLY | libc::O_TRUNC)?;
+    let emptied = sys::open_file(&path, libc::O_WRONLY | libc::O_TRUNC)?;
     ensure_eq!(
         kept.contents(),
         Ok(Vec::new()),
@@ -279,10 +275,10 @@ fn o_trunc_empties_the_device() -> TestResult {
 fn o_append_writes_go_to_the_end() -> TestResult {
     fresh()?;
     let path = module::dev(0);
-    let plain = open(&path, libc::O_RDWR)?;
+    let plain = sys::open_file(&path, libc::O_RDWR)?;
     ensure_eq!(plain.write(b"first."), Ok(6), "plain write");
     // What `echo more >> /dev/vdev0` does.
-    let append = open(&path, libc::O_WRONLY | libc::O_APPEND)?;
+    let append = sys::open_file(&path, libc::O_WRONLY | libc::O_APPEND)?;
     ensure_eq!(append.lseek(0, libc::SEEK_SET), Ok(0), "seek to the start");
     ensure_eq!(append.write(b"second."), Ok(7), "append");
     ensure_eq!(
@@ -312,7 +308,7 @@ fn o_append_writes_go_to_the_end() -> TestResult {
 
 fn write_across_the_capacity_is_short() -> TestResult {
     fresh()?;
-    let fd = open(&module::dev(0), libc::O_RDWR)?;
+    let fd = sys::open_file(&module::dev(0), libc::O_RDWR)?;
     ensure_eq!(
         fd.pwrite(&[9; 100], CAPACITY - 40),
         Ok(40),
@@ -358,7 +354,7 @@ fn write_across_the_capacity_is_short() -> TestResult {
 
 fn write_at_or_past_the_capacity_fails() -> TestResult {
     fresh()?;
-    let fd = open(&module::dev(0), libc::O_RDWR)?;
+    let fd = sys::open_file(&module::dev(0), libc::O_RDWR)?;
     ensure_eq!(fd.write(b"kept"), Ok(4), "first write");
     for offset in [CAPACITY, CAPACITY + 1, 1 << 40] {
         ensure_eq!(
@@ -393,7 +389,7 @@ fn write_at_or_past_the_capacity_fails() -> TestResult {
         Ok(CAPACITY as usize - 4),
         "fill"
     );
-    let append = open(&module::dev(0), libc::O_WRONLY | libc::O_APPEND)?;
+    let append = sys::open_file(&module::dev(0), libc::O_WRONLY | libc::O_APPEND)?;
     ensure_eq!(
         append.write(b"y"),
         Err(Errno(libc::ENOSPC)),
@@ -404,7 +400,7 @@ fn write_at_or_past_the_capacity_fails() -> TestResult {
 
 fn zero_length_calls_return_zero_anywhere() -> TestResult {
     fresh()?;
-    let fd = open(&module::dev(0), libc::O_RDWR)?;
+    let fd = sys::open_file(&module::dev(0), libc::O_RDWR)?;
     ensure_eq!(fd.write(b"abc"), Ok(3), "first write");
     for offset in [0, 3, 100, CAPACITY, CAPACITY + 1, i64::MAX] {
         ensure_eq!(fd.pwrite(&[], offset), Ok(0), "empty pwrite at {offset}");
@@ -446,7 +442,7 @@ fn offsets_near_2_pow_63_fail_cleanly() -> TestResult {
     );
     // Where the device and tmpfs must differ: a write past the device's capacity.
     fresh()?;
-    let fd = open(&module::dev(0), libc::O_RDWR)?;
+    let fd = sys::open_file(&module::dev(0), libc::O_RDWR)?;
     ensure_eq!(
         fd.pwrite(b"z", i64::MAX - 1),
         Err(Errno(libc::ENOSPC)),
@@ -458,7 +454,7 @@ fn offsets_near_2_pow_63_fail_cleanly() -> TestResult {
 
 fn bad_user_pointers_fail_with_efault() -> TestResult {
     fresh()?;
-    let fd = open(&module::dev(0), libc::O_RDWR)?;
+    let fd = sys::open_file(&module::dev(0), libc::O_RDWR)?;
     ensure_eq!(fd.write(b"precious"), Ok(8), "first write");
     ensure_eq!(fd.lseek(2, libc::SEEK_SET), Ok(2), "seek");
     ensure_eq!(
@@ -486,7 +482,7 @@ fn bad_user_pointers_fail_with_efault() -> TestResult {
         Ok(2),
         "position after the failed read"
     );
-    let append = open(&module::dev(0), libc::O_WRONLY | libc::O_APPEND)?;
+    let append = sys::open_file(&module::dev(0), libc::O_WRONLY | libc::O_APPEND)?;
     ensure_eq!(
         append.write_from_bad_pointer(4096),
         Err(Errno(libc::EFAULT)),
@@ -503,7 +499,7 @@ fn bad_user_pointers_fail_with_efault() -> TestResult {
 fn largest_capacity_fills_and_reads_back() -> TestResult {
     const LARGEST: usize = 16 << 20;
     module::reload(&format!("capacity={LARGEST}"))?;
-    let fd = open(&module::dev(0), libc::O_RDWR)?;
+    let fd = sys::open_file(&module::dev(0), libc::O_RDWR)?;
     let block: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8).collect();
     for chunk in 0..16 {
         ensure_eq!(fd.write(&block), Ok(block.len()), "write of MiB {chunk}");
@@ -529,14 +525,14 @@ fn largest_capacity_fills_and_reads_back() -> TestResult {
 fn contents_survive_close_and_reopen() -> TestResult {
     fresh()?;
     for round in 0..3 {
-        let fd = open(&module::dev(2), libc::O_WRONLY | libc::O_APPEND)?;
+        let fd = sys::open_file(&module::dev(2), libc::O_WRONLY | libc::O_APPEND)?;
         ensure_eq!(
             fd.write(format!("{round};").as_bytes()),
             Ok(2),
             "write in round {round}"
         );
     }
-    let fd = open(&module::dev(2), libc::O_RDONLY)?;
+    let fd = sys::open_file(&module::dev(2), libc::O_RDONLY)?;
     ensure_eq!(
         fd.contents(),
         Ok(b"0;1;2;".to_vec()),
@@ -548,8 +544,8 @@ fn contents_survive_close_and_reopen() -> TestResult {
 fn each_open_file_has_its_own_position() -> TestResult {
     fresh()?;
     let path = module::dev(1);
-    let writer = open(&path, libc::O_RDWR)?;
-    let reader = open(&path, libc::O_RDONLY)?;
+    let writer = sys::open_file(&path, libc::O_RDWR)?;
+    let reader = sys::open_file(&path, libc::O_RDONLY)?;
     ensure_eq!(writer.write(b"abcdef"), Ok(6), "write");
     let mut buf = [0; 2];
     ensure_eq!(reader.read(&mut buf), Ok(2), "read of the second file");
@@ -570,7 +566,7 @@ fn each_open_file_has_its_own_position() -> TestResult {
 fn devices_are_independent() -> TestResult {
     fresh()?;
     let fds: Vec<Fd> = (0..4)
-        .map(|index| open(&module::dev(index), libc::O_RDWR))
+        .map(|index| sys::open_file(&module::dev(index), libc::O_RDWR))
         .collect::<Result<_, _>>()?;
     for (index, fd) in fds.iter().enumerate() {
         let text = format!("device {index}").repeat(index + 1);
@@ -580,7 +576,7 @@ fn devices_are_independent() -> TestResult {
             "write to /dev/vdev{index}"
         );
     }
-    let trunc = open(&module::dev(2), libc::O_WRONLY | libc::O_TRUNC)?;
+    let trunc = sys::open_file(&module::dev(2), libc::O_WRONLY | libc::O_TRUNC)?;
     drop(trunc);
     for (index, fd) in fds.iter().enumerate() {
         let expected = if index == 2 {

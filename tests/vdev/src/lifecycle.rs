@@ -201,8 +201,7 @@ fn twenty_unload_reload_cycles_keep_working() -> TestResult {
             "device nodes in cycle {cycle}"
         );
         let text = format!("cycle {cycle}");
-        let fd =
-            sys::open(&module::dev(1), libc::O_RDWR).map_err(|errno| format!("open: {errno:?}"))?;
+        let fd = sys::open_file(&module::dev(1), libc::O_RDWR)?;
         ensure_eq!(
             fd.write(text.as_bytes()),
             Ok(text.len()),
@@ -219,21 +218,18 @@ fn twenty_unload_reload_cycles_keep_working() -> TestResult {
 
 fn contents_are_gone_after_unload() -> TestResult {
     module::reload("")?;
-    let fd =
-        sys::open(&module::dev(0), libc::O_WRONLY).map_err(|errno| format!("open: {errno:?}"))?;
+    let fd = sys::open_file(&module::dev(0), libc::O_WRONLY)?;
     ensure_eq!(fd.write(b"gone soon"), Ok(9), "write");
     drop(fd);
     module::reload("")?;
-    let fd =
-        sys::open(&module::dev(0), libc::O_RDONLY).map_err(|errno| format!("open: {errno:?}"))?;
+    let fd = sys::open_file(&module::dev(0), libc::O_RDONLY)?;
     ensure_eq!(fd.contents(), Ok(Vec::new()), "contents after reload");
     Ok(())
 }
 
 fn unload_is_refused_while_a_device_is_open() -> TestResult {
     module::reload("devices=2")?;
-    let fd =
-        sys::open(&module::dev(1), libc::O_RDWR).map_err(|errno| format!("open: {errno:?}"))?;
+    let fd = sys::open_file(&module::dev(1), libc::O_RDWR)?;
     // The kernel refuses to unload a module in use with EWOULDBLOCK (EAGAIN): delete_module
     // cannot stop it while its reference count is not zero.
     ensure_eq!(
@@ -264,10 +260,8 @@ fn unload_is_refused_while_a_device_is_open() -> TestResult {
 fn open_files_hold_a_module_reference() -> TestResult {
     module::reload("devices=2")?;
     ensure_eq!(module::refcount()?, 0, "references with no file open");
-    let first =
-        sys::open(&module::dev(0), libc::O_RDONLY).map_err(|errno| format!("open: {errno:?}"))?;
-    let second =
-        sys::open(&module::dev(1), libc::O_RDONLY).map_err(|errno| format!("open: {errno:?}"))?;
+    let first = sys::open_file(&module::dev(0), libc::O_RDONLY)?;
+    let second = sys::open_file(&module::dev(1), libc::O_RDONLY)?;
     ensure_eq!(module::refcount()?, 2, "references with two files open");
     drop(first);
     drop(second);
@@ -278,8 +272,7 @@ fn open_files_hold_a_module_reference() -> TestResult {
 /// Writes five bytes to /dev/vdev0 and returns what vdev logged meanwhile.
 fn debug_lines_of_a_write() -> Result<Vec<String>, String> {
     let mut kmsg = Kmsg::from_now()?;
-    let fd =
-        sys::open(&module::dev(0), libc::O_WRONLY).map_err(|errno| format!("open: {errno:?}"))?;
+    let fd = sys::open_file(&module::dev(0), libc::O_WRONLY)?;
     ensure_eq!(fd.write(b"debug"), Ok(5), "write");
     Ok(kmsg
         .new_lines()

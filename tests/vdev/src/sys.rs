@@ -65,6 +65,11 @@ pub fn open(path: &str, flags: i32) -> SysResult<Fd> {
     check(fd as isize).map(|_| Fd(fd))
 }
 
+/// Opens `path` as [`open`] does, for a test: the error says which path failed, and how.
+pub fn open_file(path: &str, flags: i32) -> Result<Fd, String> {
+    open(path, flags).map_err(|errno| format!("opening {path}: {errno:?}"))
+}
+
 impl Fd {
     /// Returns the raw descriptor.
     pub fn raw(&self) -> i32 {
