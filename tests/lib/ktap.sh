@@ -73,8 +73,9 @@ ktap_skip() {
 	echo "    ok $ktap_tests $1 # SKIP $2"
 }
 
-# fail MESSAGE: print MESSAGE (it becomes the diagnostic) and fail the test.
+# fail MESSAGE: print MESSAGE (it becomes the diagnostic) and end the test
+# as failed. Each test runs in a subshell of ktap_run, which this exits.
 fail() {
 	echo "$*"
-	return 1
+	exit 1
 }
