@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The attendee's tools, as scripts/test left them built: the kernel crate's
-# documentation covers what our patches add, without rustdoc warnings.
-# shellcheck shell=bash disable=SC2031 # KIT_ROOT is only read
+# documentation covers what our patches add, without rustdoc warnings, and
+# the gdb recipe (debug/vdev-open.gdb) stops in vdev's open.
+# shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
 
 rustdoc_documents_our_abstractions() {
 	local docs=$KIT_ROOT/build/rustdoc page
@@ -21,6 +22,26 @@ rustdoc_reports_no_warnings() {
 	! grep -E 'warning|error' "$KIT_ROOT/build/rustdoc.log" || fail "rustdoc complained"
 }
 
-ktap_plan 2
+gdb_recipe_stops_in_vdevs_open() {
+	local rc=0 qemu waited
+	KIT_FLAVOUR='test' "$KIT_ROOT/scripts/run-kernel" --gdb --timeout 120 \
+		--append vdev.devices=4 --exec 'cat /dev/vdev0' >"$work/gdb-guest.log" 2>&1 </dev/null &
+	qemu=$!
+	# QEMU listens on port 1234 as soon as it starts.
+	for waited in $(seq 50); do
+		(exec 3<>/dev/tcp/127.0.0.1/1234) 2>/dev/null && break
+		sleep 0.2
+	done
+	timeout 120 gdb -batch -nx -x "$KIT_ROOT/debug/vdev-open.gdb" \
+		"$KIT_ROOT/build/kernel-test/vmlinux" >"$work/gdb.log" 2>&1 || true
+	wait "$qemu" || rc=$?
+	[ "$rc" -eq 0 ] || fail "the guest under gdb failed (exit $rc, port waited for $waited times): $(tail -n 3 "$work/gdb-guest.log")"
+	grep -q 'hit Breakpoint 1, .*MiscdeviceVTable<rust_vdev.*::open' "$work/gdb.log" ||
+		fail "gdb did not stop in vdev's open: $(tail -n 5 "$work/gdb.log")"
+	grep -q 'misc_open' "$work/gdb.log" || fail "the backtrace does not go through misc_open"
+}
+
+ktap_plan 3
 ktap_run rustdoc_documents_our_abstractions
 ktap_run rustdoc_reports_no_warnings
+ktap_run gdb_recipe_stops_in_vdevs_open
