@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The attendee's tools, as scripts/test left them built: the kernel crate's
-# documentation covers what our patches add, without rustdoc warnings, and
-# the gdb recipe (debug/vdev-open.gdb) stops in vdev's open.
+# documentation covers what our patches add, without rustdoc warnings, the
+# gdb recipe (debug/vdev-open.gdb) stops in vdev's open, and watch mode
+# rebuilds and reboots after a save.
 # shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
 
 rustdoc_documents_our_abstractions() {
@@ -41,7 +42,41 @@ gdb_recipe_stops_in_vdevs_open() {
 	grep -q 'misc_open' "$work/gdb.log" || fail "the backtrace does not go through misc_open"
 }
 
-ktap_plan 3
+# screen: what the tmux session of the watch test shows, history included.
+screen() {
+	tmux -L workshop-test capture-pane -p -S -5000 -t watch
+}
+
+watch_mode_reboots_after_a_save() {
+	local _ boots
+	tmux -L workshop-test kill-server 2>/dev/null || true
+	# The pane outlives watch, so that its last words can be read.
+	tmux -L workshop-test new-session -d -s watch -x 160 -y 50 "$KIT_ROOT/scripts/watch; sleep 60"
+	for _ in $(seq 600); do
+		screen | grep -q 'workshop:/#' && break
+		sleep 0.1
+	done
+	screen | grep -q 'workshop:/#' || fail "no guest shell after 60 s: $(screen | tail -n 5)"
+	touch "$KIT_ROOT/samples-rust/rust_hello.rs"
+	for _ in $(seq 600); do
+		boots=$(screen | grep -c 'Modules loaded at boot')
+		[ "$boots" -ge 2 ] && screen | tail -n 3 | grep -q 'workshop:/#' && break
+		sleep 0.1
+	done
+	tmux -L workshop-test send-keys -t watch poweroff Enter
+	for _ in $(seq 100); do
+		screen | grep -q 'done watching' && break
+		sleep 0.1
+	done
+	local last
+	last=$(screen)
+	tmux -L workshop-test kill-server 2>/dev/null || true
+	[ "$boots" -ge 2 ] || fail "no second boot within 60 s of the save: $(tail -n 5 <<<"$last")"
+	grep -q 'done watching' <<<"$last" || fail "poweroff did not end watch mode: $(tail -n 5 <<<"$last")"
+}
+
+ktap_plan 4
 ktap_run rustdoc_documents_our_abstractions
 ktap_run rustdoc_reports_no_warnings
 ktap_run gdb_recipe_stops_in_vdevs_open
+ktap_run watch_mode_reboots_after_a_save
