@@ -317,7 +317,8 @@ fn device(index: u32) -> TestResult {
                 "call {number} of seed {seed:#x}, {call:?}: vdev{index} gave {}, tmpfs gave {}{bytes}",
                 brief(&on_device),
                 brief(&on_model)
-            ));
+            )
+            .into());
         }
     }
     let read_all = |side: &Side| -> Result<Vec<u8>, String> {
@@ -333,7 +334,7 @@ fn device(index: u32) -> TestResult {
             "after {calls} calls of seed {seed:#x}: vdev{index} holds {} bytes, tmpfs {}; first difference at {first:?}",
             on_device.len(),
             on_model.len()
-        ));
+        ).into());
     }
     drop(device);
     let _ = std::fs::remove_file(&model_path);

@@ -90,7 +90,7 @@ const CAPACITY: i64 = 4096;
 
 /// Loads vdev afresh with four empty devices of `CAPACITY` bytes.
 fn fresh() -> TestResult {
-    module::reload(&format!("devices=4 capacity={CAPACITY}"))
+    Ok(module::reload(&format!("devices=4 capacity={CAPACITY}"))?)
 }
 
 /// A new, empty tmpfs file, to compare with.

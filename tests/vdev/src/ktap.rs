@@ -6,8 +6,37 @@
 
 use std::io::Write;
 
-/// What a test case returns: `Err` holds why it failed, one line or several.
-pub type TestResult = Result<(), String>;
+/// Why a test case did not pass.
+#[derive(Debug)]
+pub enum Failure {
+    /// It failed; the text says how, in one line or several.
+    Failed(String),
+    /// It could not run here; the text says why.
+    Skipped(String),
+}
+
+impl From<String> for Failure {
+    fn from(why: String) -> Failure {
+        Failure::Failed(why)
+    }
+}
+
+impl From<Failure> for String {
+    fn from(failure: Failure) -> String {
+        match failure {
+            Failure::Failed(why) => why,
+            Failure::Skipped(why) => format!("skipped: {why}"),
+        }
+    }
+}
+
+/// What a test case returns.
+pub type TestResult = Result<(), Failure>;
+
+/// Ends a test case as skipped, for a reason.
+pub fn skip(reason: &str) -> TestResult {
+    Err(Failure::Skipped(reason.to_string()))
+}
 
 /// A test case: its name, which says the behaviour it checks, and its function.
 pub type Case = (&'static str, fn() -> TestResult);
@@ -46,7 +75,10 @@ pub fn run(suites: &[Suite]) -> bool {
         for (case_number, (name, case)) in suite.cases.iter().enumerate() {
             match case() {
                 Ok(()) => line(&format!("    ok {} {name}", case_number + 1)),
-                Err(why) => {
+                Err(Failure::Skipped(why)) => {
+                    line(&format!("    ok {} {name} # SKIP {why}", case_number + 1))
+                }
+                Err(Failure::Failed(why)) => {
                     diag(&why);
                     line(&format!("    not ok {} {name}", case_number + 1));
                     passed = false;
@@ -65,7 +97,7 @@ pub fn run(suites: &[Suite]) -> bool {
 macro_rules! ensure {
     ($condition:expr, $($message:tt)+) => {
         if !$condition {
-            return Err(format!($($message)+));
+            return Err(format!($($message)+).into());
         }
     };
 }
@@ -81,7 +113,8 @@ macro_rules! ensure_eq {
                 format!($($message)+),
                 left,
                 right
-            ));
+            )
+            .into());
         }
     }};
 }

@@ -308,7 +308,7 @@ fn dyndbg_parameter_turns_debug_messages_on() -> TestResult {
 
 fn dynamic_debug_control_turns_them_on_and_off() -> TestResult {
     module::reload("")?;
-    let control = |query: &str| -> TestResult {
+    let control = |query: &str| -> Result<(), String> {
         std::fs::write("/proc/dynamic_debug/control", query)
             .map_err(|err| format!("writing '{query}' to /proc/dynamic_debug/control: {err}"))
     };

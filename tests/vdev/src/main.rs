@@ -15,6 +15,7 @@
 
 mod concurrency;
 mod differential;
+mod faults;
 mod file;
 mod ktap;
 mod lifecycle;
@@ -73,6 +74,7 @@ fn main() {
         file::suite(),
         differential::suite(),
         concurrency::suite(),
+        faults::suite(),
     ];
     let suites: Vec<ktap::Suite> = match &only {
         Some(name) => {
