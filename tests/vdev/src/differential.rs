@@ -242,8 +242,13 @@ impl Side {
     }
 }
 
+/// The seed of device `index`'s sequence in a run from `seed`.
+pub fn device_seed(seed: u64, index: u32) -> u64 {
+    seed ^ u64::from(index).wrapping_mul(0x1000_0000_01b3)
+}
+
 fn device(index: u32) -> TestResult {
-    let seed = SEED.load(Ordering::Relaxed) ^ u64::from(index).wrapping_mul(0x1000_0000_01b3);
+    let seed = device_seed(SEED.load(Ordering::Relaxed), index);
     let calls = CALLS.load(Ordering::Relaxed);
     ktap::diag(&format!(
         "vdev{index}: {calls} calls from seed {seed:#x}; replay all devices with: vdev-tests --seed {:#x} --only vdev_differential",
@@ -252,9 +257,18 @@ fn device(index: u32) -> TestResult {
     if index == 0 {
         module::reload(&format!("devices={DEVICES}"))?;
     }
+    Ok(run_sequence(index, seed, calls)?)
+}
+
+/// Runs `calls` random calls from `seed` on /dev/vdev{index} and on a tmpfs file of its own,
+/// and fails at the first call whose results differ, or if the bytes differ at the end. Both
+/// start empty. vdev must be loaded with more than `index` devices of 1 MiB.
+pub fn run_sequence(index: u32, seed: u64, calls: usize) -> Result<(), String> {
     let model_path = format!("/tmp/vdev-differential-{index}");
-    sys::open(&model_path, libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC)
-        .map_err(|errno| format!("{model_path}: {errno:?}"))?;
+    for path in [model_path.clone(), module::dev(index)] {
+        sys::open(&path, libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC)
+            .map_err(|errno| format!("{path}: {errno:?}"))?;
+    }
     let mut device = Side::open(module::dev(index))?;
     let mut model = Side::open(model_path.clone())?;
     let mut rng = Rng::new(seed);
@@ -317,8 +331,7 @@ fn device(index: u32) -> TestResult {
                 "call {number} of seed {seed:#x}, {call:?}: vdev{index} gave {}, tmpfs gave {}{bytes}",
                 brief(&on_device),
                 brief(&on_model)
-            )
-            .into());
+            ));
         }
     }
     let read_all = |side: &Side| -> Result<Vec<u8>, String> {
@@ -334,7 +347,7 @@ fn device(index: u32) -> TestResult {
             "after {calls} calls of seed {seed:#x}: vdev{index} holds {} bytes, tmpfs {}; first difference at {first:?}",
             on_device.len(),
             on_model.len()
-        ).into());
+        ));
     }
     drop(device);
     let _ = std::fs::remove_file(&model_path);

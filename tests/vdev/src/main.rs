@@ -3,12 +3,14 @@
 //! The in-guest tests of vdev, one suite for each part of its contract (see the modules), with
 //! results printed in KTAP for the host to parse.
 //!
-//! Usage: vdev-tests [--seed N] [--calls N] [--only SUITE]
+//! Usage: vdev-tests [--seed N] [--calls N] [--only SUITE] [--fuzz SECONDS]
 //!
 //! - `--seed N`: the seed of the differential test (decimal or 0x hex); random by default, and
 //!   printed either way.
 //! - `--calls N`: calls per device in the differential test (10000).
 //! - `--only SUITE`: run one suite, e.g. `vdev_differential`.
+//! - `--fuzz SECONDS`: instead of the suites, fuzz for that long: the differential test, round
+//!   after round from seeds that follow `--seed`, on four devices in parallel.
 //!
 //! The exit status is 0 when every test passed. The tests load and unload vdev themselves; the
 //! first one checks the module as init loaded it at boot.
@@ -17,6 +19,7 @@ mod concurrency;
 mod differential;
 mod faults;
 mod file;
+mod fuzz;
 mod ktap;
 mod lifecycle;
 mod module;
@@ -25,7 +28,7 @@ mod sys;
 use std::sync::atomic::Ordering;
 
 fn usage(error: &str) -> ! {
-    eprintln!("vdev-tests: {error}\nusage: vdev-tests [--seed N] [--calls N] [--only SUITE]");
+    eprintln!("vdev-tests: {error}\nusage: vdev-tests [--seed N] [--calls N] [--only SUITE] [--fuzz SECONDS]");
     std::process::exit(2)
 }
 
@@ -63,6 +66,11 @@ fn main() {
                 let calls = number(args.next(), "--calls");
                 differential::CALLS.store(calls as usize, Ordering::Relaxed);
             }
+            "--fuzz" => {
+                let seconds = number(args.next(), "--fuzz");
+                fuzz::SECONDS.store(seconds.max(1), Ordering::Relaxed);
+                only = Some("vdev_fuzz".to_string());
+            }
             "--only" => only = Some(args.next().unwrap_or_else(|| usage("--only needs a suite"))),
             other => usage(&format!("unknown argument '{other}'")),
         }
@@ -76,6 +84,12 @@ fn main() {
         concurrency::suite(),
         faults::suite(),
     ];
+    // The fuzzer runs only when asked for, with --fuzz.
+    let all = if only.as_deref() == Some("vdev_fuzz") {
+        vec![fuzz::suite()]
+    } else {
+        all
+    };
     let suites: Vec<ktap::Suite> = match &only {
         Some(name) => {
             let chosen: Vec<_> = all.into_iter().filter(|suite| suite.name == name).collect();
