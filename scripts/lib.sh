@@ -60,6 +60,13 @@ die() {
 	exit 1
 }
 
+# kit_usage: print the "# Usage:" block of the running script's header
+# comment, and exit 2, as for a wrong argument.
+kit_usage() {
+	sed -n '/^# Usage:/,/^$/s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
 # has_src RUSTC: true when that compiler ships the Rust standard library
 # source, which the kernel needs to build its own `core`.
 has_src() {
