@@ -125,9 +125,7 @@ fn out_of_range_parameters_are_refused() -> TestResult {
         ("capacity", "16777217", "1 to 16777216"),
     ];
     for (name, value, range) in cases {
-        if module::is_loaded() {
-            module::unload().map_err(|errno| format!("unload: {errno:?}"))?;
-        }
+        module::ensure_unloaded()?;
         let mut kmsg = Kmsg::from_now()?;
         let result = module::load(&format!("{name}={value}"));
         ensure_eq!(
@@ -156,9 +154,7 @@ fn out_of_range_parameters_are_refused() -> TestResult {
 }
 
 fn malformed_parameter_is_refused() -> TestResult {
-    if module::is_loaded() {
-        module::unload().map_err(|errno| format!("unload: {errno:?}"))?;
-    }
+    module::ensure_unloaded()?;
     for params in ["devices=four", "devices=-1", "capacity=1M"] {
         ensure_eq!(
             module::load(params),
@@ -171,9 +167,7 @@ fn malformed_parameter_is_refused() -> TestResult {
 }
 
 fn load_and_unload_are_logged_once_each() -> TestResult {
-    if module::is_loaded() {
-        module::unload().map_err(|errno| format!("unload: {errno:?}"))?;
-    }
+    module::ensure_unloaded()?;
     let mut kmsg = Kmsg::from_now()?;
     module::reload("devices=2 capacity=4096")?;
     let loaded = kmsg.new_lines();

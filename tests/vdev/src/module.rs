@@ -38,12 +38,18 @@ pub fn unload() -> SysResult<()> {
     sys::delete_module(NAME)
 }
 
-/// Loads vdev afresh with `params`, unloading it first if it is loaded: every device starts
-/// empty.
-pub fn reload(params: &str) -> Result<(), String> {
+/// Unloads vdev if it is loaded.
+pub fn ensure_unloaded() -> Result<(), String> {
     if is_loaded() {
         unload().map_err(|errno| format!("unloading vdev failed: {errno:?}"))?;
     }
+    Ok(())
+}
+
+/// Loads vdev afresh with `params`, unloading it first if it is loaded: every device starts
+/// empty.
+pub fn reload(params: &str) -> Result<(), String> {
+    ensure_unloaded()?;
     load(params).map_err(|errno| format!("loading vdev with '{params}' failed: {errno:?}"))
 }
 
