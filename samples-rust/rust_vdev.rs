@@ -138,8 +138,8 @@ impl MiscDevice for VDev {
 
         // Copy the bytes from user space first, and only then change the device: if the copy
         // fails (EFAULT) or memory runs out (ENOMEM), the device is left as it was.
-        let mut data = KVVec::from_elem(0, count, GFP_KERNEL)?;
-        buf.read_slice(&mut data)?;
+        let mut data = KVVec::new();
+        buf.read_vec(&mut data, count, GFP_KERNEL)?;
         // Writing past the end grows the device; the hole up to `start` reads as zeros.
         if end > contents.len() {
             let grow = end - contents.len();
