@@ -161,3 +161,25 @@ timed() {
 	fi
 	return "$rc"
 }
+
+# kit_build_vdev FILE DIR [MAKE ARGS]: build FILE, a vdev driver in Rust, as
+# the external module DIR/vdev.ko against the flavour's kernel (make M=DIR),
+# the way the workshop's checkpoints and an attendee's own file are built.
+# DIR gets a link to FILE and a two-line Kbuild; the compiler's messages name
+# FILE itself.
+kit_build_vdev() {
+	local file dir
+	file=$(realpath "$1") dir=$(realpath -m "$2")
+	shift 2
+	[ -f "$KIT_KOBJ/rust/kernel.o" ] ||
+		die "the kernel in ${KIT_KOBJ#"$KIT_ROOT/"} is not built." "Run ./scripts/build-kernel first."
+	mkdir -p "$dir"
+	[ "$(readlink "$dir/rust_vdev.rs")" = "$file" ] || ln -sfn "$file" "$dir/rust_vdev.rs"
+	# Up to date: newer than the source and than the kernel it links against.
+	if [ "$dir/vdev.ko" -nt "$file" ] && [ "$dir/vdev.ko" -nt "$KIT_KOBJ/rust/kernel.o" ]; then
+		return 0
+	fi
+	[ -f "$dir/Kbuild" ] || printf 'obj-m\t:= vdev.o\nvdev-y\t:= rust_vdev.o\n' >"$dir/Kbuild"
+	# rustc names the file it was given, the link: show the real file instead.
+	kmake -s M="$dir" "$@" modules 2>&1 | sed "s|$dir/rust_vdev.rs|$file|g"
+}

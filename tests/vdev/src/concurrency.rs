@@ -25,7 +25,7 @@ pub fn suite() -> Suite {
         ),
     ];
     Suite {
-        name: "vdev_concurrency",
+        name: "vdev_concurrency".to_string(),
         cases,
     }
 }

@@ -27,7 +27,7 @@ pub fn suite() -> Suite {
         ("random_calls_on_vdev3_match_tmpfs", || device(3)),
     ];
     Suite {
-        name: "vdev_differential",
+        name: "vdev_differential".to_string(),
         cases,
     }
 }

@@ -15,7 +15,7 @@ pub fn suite() -> Suite {
         failed_allocation_gives_enomem_and_changes_nothing,
     )];
     Suite {
-        name: "vdev_faults",
+        name: "vdev_faults".to_string(),
         cases,
     }
 }

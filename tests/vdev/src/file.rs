@@ -80,7 +80,7 @@ pub fn suite() -> Suite {
         ("devices_are_independent", devices_are_independent),
     ];
     Suite {
-        name: "vdev_file",
+        name: "vdev_file".to_string(),
         cases,
     }
 }

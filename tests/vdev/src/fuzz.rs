@@ -23,7 +23,7 @@ const CALLS_PER_ROUND: usize = 2000;
 pub fn suite() -> Suite {
     let cases: Vec<Case> = vec![("random_calls_on_four_devices_in_parallel_match_tmpfs", fuzz)];
     Suite {
-        name: "vdev_fuzz",
+        name: "vdev_fuzz".to_string(),
         cases,
     }
 }

@@ -43,7 +43,7 @@ pub type Case = (&'static str, fn() -> TestResult);
 
 /// A suite: its name and its cases, run in order.
 pub struct Suite {
-    pub name: &'static str,
+    pub name: String,
     pub cases: Vec<Case>,
 }
 

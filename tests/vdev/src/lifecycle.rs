@@ -64,7 +64,7 @@ pub fn suite() -> Suite {
         ),
     ];
     Suite {
-        name: "vdev_lifecycle",
+        name: "vdev_lifecycle".to_string(),
         cases,
     }
 }

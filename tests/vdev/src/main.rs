@@ -4,6 +4,7 @@
 //! results printed in KTAP for the host to parse.
 //!
 //! Usage: vdev-tests [--seed N] [--calls N] [--only SUITE] [--fuzz SECONDS]
+//!                   [--step N --module FILE]
 //!
 //! - `--seed N`: the seed of the differential test (decimal or 0x hex); random by default, and
 //!   printed either way.
@@ -11,10 +12,14 @@
 //! - `--only SUITE`: run one suite, e.g. `vdev_differential`.
 //! - `--fuzz SECONDS`: instead of the suites, fuzz for that long: the differential test, round
 //!   after round from seeds that follow `--seed`, on four devices in parallel.
+//! - `--step N --module FILE`: test the vdev.ko in FILE as a driver at the workshop's checkpoint
+//!   N (1 to 5): only the tests that apply to steps 1 to N run, in suites named `stepN_...`
+//!   (see [`checkpoint`]).
 //!
 //! The exit status is 0 when every test passed. The tests load and unload vdev themselves; the
 //! first one checks the module as init loaded it at boot.
 
+mod checkpoint;
 mod concurrency;
 mod differential;
 mod faults;
@@ -28,7 +33,7 @@ mod sys;
 use std::sync::atomic::Ordering;
 
 fn usage(error: &str) -> ! {
-    eprintln!("vdev-tests: {error}\nusage: vdev-tests [--seed N] [--calls N] [--only SUITE] [--fuzz SECONDS]");
+    eprintln!("vdev-tests: {error}\nusage: vdev-tests [--seed N] [--calls N] [--only SUITE] [--fuzz SECONDS] [--step N --module FILE]");
     std::process::exit(2)
 }
 
@@ -58,6 +63,8 @@ fn random_seed() -> u64 {
 fn main() {
     let mut seed = None;
     let mut only = None;
+    let mut step = None;
+    let mut module_file = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -71,14 +78,35 @@ fn main() {
                 fuzz::SECONDS.store(seconds.max(1), Ordering::Relaxed);
                 only = Some("vdev_fuzz".to_string());
             }
+            "--step" => {
+                let number = number(args.next(), "--step");
+                if !(1..=checkpoint::LAST as u64).contains(&number) {
+                    usage(&format!("--step takes 1 to {}", checkpoint::LAST));
+                }
+                step = Some(number as u32);
+            }
+            "--module" => {
+                module_file = Some(
+                    args.next()
+                        .unwrap_or_else(|| usage("--module needs a file")),
+                )
+            }
             "--only" => only = Some(args.next().unwrap_or_else(|| usage("--only needs a suite"))),
             other => usage(&format!("unknown argument '{other}'")),
         }
     }
     differential::SEED.store(seed.unwrap_or_else(random_seed), Ordering::Relaxed);
 
+    if let Some(step) = step {
+        let file = module_file.unwrap_or_else(|| usage("--step needs --module FILE"));
+        module::use_checkpoint(file, step);
+    } else if module_file.is_some() {
+        usage("--module goes with --step");
+    }
+
     let all = vec![
         lifecycle::suite(),
+        checkpoint::suite(),
         file::suite(),
         differential::suite(),
         concurrency::suite(),
@@ -92,13 +120,32 @@ fn main() {
     };
     let suites: Vec<ktap::Suite> = match &only {
         Some(name) => {
-            let chosen: Vec<_> = all.into_iter().filter(|suite| suite.name == name).collect();
+            let chosen: Vec<_> = all
+                .into_iter()
+                .filter(|suite| &suite.name == name)
+                .collect();
             if chosen.is_empty() {
                 usage(&format!("no suite is called '{name}'"));
             }
             chosen
         }
         None => all,
+    };
+    // At a checkpoint: the tests of the steps so far.
+    let suites: Vec<ktap::Suite> = match step {
+        Some(step) => suites
+            .into_iter()
+            .filter_map(|suite| {
+                let cases: Vec<ktap::Case> = suite
+                    .cases
+                    .into_iter()
+                    .filter(|(name, _)| checkpoint::step_of(name).is_some_and(|from| from <= step))
+                    .collect();
+                let name = format!("step{step}_{}", suite.name);
+                (!cases.is_empty()).then_some(ktap::Suite { name, cases })
+            })
+            .collect(),
+        None => suites,
     };
     let passed = ktap::run(&suites);
     std::process::exit(if passed { 0 } else { 1 });

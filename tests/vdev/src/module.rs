@@ -2,7 +2,10 @@
 
 //! Loading and unloading vdev, its parameters in sysfs, and the kernel log.
 
+use crate::checkpoint;
 use crate::sys::{self, Errno, Fd, SysResult};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 /// The module's name.
 pub const NAME: &str = "vdev";
@@ -12,8 +15,24 @@ pub fn dev(index: u32) -> String {
     format!("/dev/vdev{index}")
 }
 
-/// The module file, where init's modprobe found it.
+/// The module file that `--module` chose, if any.
+static MODULE_FILE: OnceLock<String> = OnceLock::new();
+
+/// The checkpoint the module is at (`--step`): the finished driver unless told otherwise.
+static STEP: AtomicU32 = AtomicU32::new(checkpoint::LAST);
+
+/// Tests the module in `file` instead of the installed vdev, as a driver at checkpoint `step`.
+pub fn use_checkpoint(file: String, step: u32) {
+    let _ = MODULE_FILE.set(file);
+    STEP.store(step, Ordering::Relaxed);
+}
+
+/// The module file: the one `--module` chose, or the installed vdev, where init's modprobe found
+/// it.
 pub fn ko_path() -> String {
+    if let Some(file) = MODULE_FILE.get() {
+        return file.clone();
+    }
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     format!(
         "/lib/modules/{}/kernel/samples/rust/vdev.ko",
@@ -47,9 +66,14 @@ pub fn ensure_unloaded() -> Result<(), String> {
 }
 
 /// Loads vdev afresh with `params`, unloading it first if it is loaded: every device starts
-/// empty.
+/// empty. A driver at a checkpoint before the last has no parameters yet, and is loaded without.
 pub fn reload(params: &str) -> Result<(), String> {
     ensure_unloaded()?;
+    let params = if STEP.load(Ordering::Relaxed) < checkpoint::LAST {
+        ""
+    } else {
+        params
+    };
     load(params).map_err(|errno| format!("loading vdev with '{params}' failed: {errno:?}"))
 }
 

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Checkpoint 1: a module that says hello when it is loaded and goodbye when it is unloaded.
+//!
+//! Everything a Rust module needs: the `module!` macro, which tells the kernel the module's name
+//! and licence and which type to make when the module is loaded, and that type, whose `init`
+//! runs at load time and whose `drop` runs at unload time.
+
+use kernel::prelude::*;
+
+module! {
+    type: VDevModule,
+    name: "vdev",
+    author: "Rust for Linux workshop",
+    description: "Workshop checkpoint 1: hello",
+    license: "GPL",
+}
+
+/// The module. It holds nothing yet.
+struct VDevModule;
+
+impl kernel::Module for VDevModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        pr_info!("hello from Rust\n");
+        Ok(VDevModule)
+    }
+}
+
+impl Drop for VDevModule {
+    fn drop(&mut self) {
+        pr_info!("goodbye from Rust\n");
+    }
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Checkpoint 4: `/dev/vdev0` behaves like a regular file: lseek, `O_TRUNC` and `O_APPEND`.
+//!
+//! Checkpoint 3 already reads and writes at the file position. Here the position can be moved
+//! with lseek (from the start, the current position or the end), opening with `O_TRUNC` empties
+//! the device, so that `echo hi > /dev/vdev0` replaces what it held, and with `O_APPEND` every
+//! write goes to the end, so that `echo more >> /dev/vdev0` appends.
+
+use kernel::{
+    c_str,
+    fs::{file::flags, File},
+    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration, SeekFrom},
+    new_mutex,
+    prelude::*,
+    sync::{Arc, ArcBorrow, Mutex},
+    uaccess::{UserSliceReader, UserSliceWriter},
+};
+
+module! {
+    type: VDevModule,
+    name: "vdev",
+    author: "Rust for Linux workshop",
+    description: "Workshop checkpoint 4: offsets, O_TRUNC and O_APPEND",
+    license: "GPL",
+}
+
+/// How many bytes the device can hold: 1 MiB.
+const CAPACITY: usize = 1 << 20;
+
+/// The device: its contents, shared by every file that has it open.
+#[pin_data]
+struct Device {
+    /// What the device holds. The lock makes each read and write happen as a whole.
+    #[pin]
+    contents: Mutex<KVVec<u8>>,
+}
+
+/// The file operations of the device.
+struct VDev;
+
+#[vtable]
+impl MiscDevice for VDev {
+    const OWNER: &'static ThisModule = &THIS_MODULE;
+
+    /// The registration owns a reference to the [`Device`]...
+    type RegistrationData = Arc<Device>;
+
+    /// ...and so does each open file.
+    type Ptr = Arc<Device>;
+
+    fn open(file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<Device>> {
+        let device = misc.data().clone();
+        // Like a regular file, the device is emptied when it is opened with O_TRUNC. (The VFS
+        // has already checked that the opener may write.)
+        if file.flags() & flags::O_TRUNC != 0 {
+            *device.contents.lock() = KVVec::new();
+        }
+        Ok(device)
+    }
+
+    fn read(
+        device: ArcBorrow<'_, Device>,
+        _file: &File,
+        buf: &mut UserSliceWriter,
+        pos: &mut i64,
+    ) -> Result<usize> {
+        let contents = device.contents.lock();
+        // The VFS never passes a negative position.
+        let start = usize::try_from(*pos)?;
+        // Past the end there is nothing to read.
+        if start >= contents.len() {
+            return Ok(0);
+        }
+        let count = buf.len().min(contents.len() - start);
+        buf.write_slice(&contents[start..start + count])?;
+        *pos = i64::try_from(start + count)?;
+        Ok(count)
+    }
+
+    fn write(
+        device: ArcBorrow<'_, Device>,
+        file: &File,
+        buf: &mut UserSliceReader,
+        pos: &mut i64,
+    ) -> Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut contents = device.contents.lock();
+        // With O_APPEND every write goes to the end, wherever the position is.
+        let start = if file.flags() & flags::O_APPEND != 0 {
+            contents.len()
+        } else {
+            usize::try_from(*pos)?
+        };
+        if start >= CAPACITY {
+            return Err(ENOSPC);
+        }
+        // Write what fits.
+        let count = buf.len().min(CAPACITY - start);
+        let end = start + count;
+
+        // Copy the bytes from user space first, and only then change the device: if the copy
+        // fails (EFAULT) or memory runs out (ENOMEM), the device is left as it was.
+        let mut data = KVVec::new();
+        buf.read_vec(&mut data, count, GFP_KERNEL)?;
+        // Writing past the end grows the device; the hole up to `start` reads as zeros.
+        if end > contents.len() {
+            let grow = end - contents.len();
+            contents.extend_with(grow, 0, GFP_KERNEL)?;
+        }
+        contents[start..end].copy_from_slice(&data);
+
+        *pos = i64::try_from(end)?;
+        Ok(count)
+    }
+
+    fn llseek(
+        device: ArcBorrow<'_, Device>,
+        _file: &File,
+        pos: i64,
+        seek: SeekFrom,
+    ) -> Result<i64> {
+        let size = i64::try_from(device.contents.lock().len())?;
+        // SeekFrom::position refuses a negative result with EINVAL, as lseek(2) does.
+        seek.position(pos, size)
+    }
+}
+
+/// The module: it owns the registration, so unloading it removes the device.
+struct VDevModule {
+    _device: Pin<KBox<MiscDeviceRegistration<VDev>>>,
+}
+
+impl kernel::Module for VDevModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let device = Arc::pin_init(
+            pin_init!(Device {
+                contents <- new_mutex!(KVVec::new()),
+            }),
+            GFP_KERNEL,
+        )?;
+        let options = MiscDeviceOptions {
+            name: c_str!("vdev0"),
+        };
+        let registration = MiscDeviceRegistration::register(options, device);
+        let device = KBox::pin_init(registration, GFP_KERNEL)?;
+        pr_info!("1 device of {CAPACITY} bytes: /dev/vdev0\n");
+        Ok(VDevModule { _device: device })
+    }
+}
+
+impl Drop for VDevModule {
+    fn drop(&mut self) {
+        pr_info!("unloaded: 1 device removed\n");
+    }
+}

@@ -1,0 +1,1 @@
+../../samples-rust/rust_vdev.rs

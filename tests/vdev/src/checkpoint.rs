@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The workshop's checkpoints (checkpoints/ in the kit): which test belongs to which step, and
+//! the tests of the first steps, which every later step, and the finished vdev, pass as well.
+//!
+//! 1. hello: the module logs a line when loaded and one when unloaded;
+//! 2. one misc device, `/dev/vdev0`, that opens and closes;
+//! 3. read and write at the file position;
+//! 4. lseek, `O_TRUNC` and `O_APPEND`;
+//! 5. the parameters and several devices: the finished driver.
+//!
+//! With `--step N`, vdev-tests runs the tests of steps 1 to N only, on the module given with
+//! `--module`. Before step 5 the module takes no parameters, so [`module::reload`] loads it
+//! without any.
+
+use crate::ktap::{Case, Suite, TestResult};
+use crate::module::{self, Kmsg};
+use crate::sys::{self, Errno};
+use crate::{ensure, ensure_eq};
+
+/// The last step: the finished driver, which every test applies to.
+pub const LAST: u32 = 5;
+
+/// The step from which test `name` applies: a test not listed needs the finished driver, and
+/// none is about the module that init loaded at boot.
+pub fn step_of(name: &str) -> Option<u32> {
+    let step = match name {
+        "boot_parameter_sets_the_number_of_devices" => return None,
+        "loading_and_unloading_each_log_one_line" => 1,
+        "device_node_exists_only_while_the_module_is_loaded"
+        | "device_opens_and_closes_many_times"
+        | "module_stays_loaded_while_the_device_is_open" => 2,
+        "echo_then_cat_shows_the_text"
+        | "read_at_or_past_the_end_returns_zero"
+        | "writes_are_kept_and_holes_read_as_zeros"
+        | "contents_are_gone_after_unload" => 3,
+        "read_returns_what_was_written_and_advances"
+        | "pread_and_pwrite_leave_the_position_alone"
+        | "write_past_the_end_fills_the_hole_with_zeros"
+        | "lseek_set_cur_and_end_move_the_position"
+        | "lseek_to_a_negative_position_fails_with_einval"
+        | "lseek_past_the_end_is_allowed"
+        | "o_trunc_empties_the_device"
+        | "o_append_writes_go_to_the_end"
+        | "zero_length_calls_return_zero_anywhere"
+        | "offsets_near_2_pow_63_fail_cleanly"
+        | "bad_user_pointers_fail_with_efault" => 4,
+        _ => LAST,
+    };
+    Some(step)
+}
+
+pub fn suite() -> Suite {
+    let cases: Vec<Case> = vec![
+        (
+            "loading_and_unloading_each_log_one_line",
+            loading_and_unloading_each_log_one_line,
+        ),
+        (
+            "device_node_exists_only_while_the_module_is_loaded",
+            device_node_exists_only_while_the_module_is_loaded,
+        ),
+        (
+            "device_opens_and_closes_many_times",
+            device_opens_and_closes_many_times,
+        ),
+        (
+            "module_stays_loaded_while_the_device_is_open",
+            module_stays_loaded_while_the_device_is_open,
+        ),
+        (
+            "writes_are_kept_and_holes_read_as_zeros",
+            writes_are_kept_and_holes_read_as_zeros,
+        ),
+    ];
+    Suite {
+        name: "vdev_checkpoint".to_string(),
+        cases,
+    }
+}
+
+fn loading_and_unloading_each_log_one_line() -> TestResult {
+    module::ensure_unloaded()?;
+    let mut kmsg = Kmsg::from_now()?;
+    module::reload("")?;
+    // The kernel says once per boot that a module from outside the tree taints it: that line
+    // is not the module's.
+    let loaded: Vec<String> = kmsg
+        .new_lines()
+        .into_iter()
+        .filter(|line| !line.ends_with("loading out-of-tree module taints kernel."))
+        .collect();
+    ensure!(
+        loaded.len() == 1 && loaded[0].starts_with("vdev: "),
+        "loading logged {loaded:?}: expected one line, from pr_info! (\"vdev: ...\")"
+    );
+    module::unload().map_err(|errno| format!("unloading: {errno:?}"))?;
+    let unloaded = kmsg.new_lines();
+    ensure!(
+        unloaded.len() == 1 && unloaded[0].starts_with("vdev: "),
+        "unloading logged {unloaded:?}: expected one line, from the module's drop()"
+    );
+    Ok(())
+}
+
+/// Whether `path` is a character device.
+fn is_char_device(path: &str) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path)
+        .map(|meta| meta.file_type().is_char_device())
+        .unwrap_or(false)
+}
+
+fn device_node_exists_only_while_the_module_is_loaded() -> TestResult {
+    module::reload("")?;
+    ensure!(
+        is_char_device(&module::dev(0)),
+        "with vdev loaded, /dev/vdev0 is not a character device (is a misc device registered, \
+         and kept in the module's struct?)"
+    );
+    ensure_eq!(module::nodes(4), vec![0], "device nodes with vdev loaded");
+    module::unload().map_err(|errno| format!("unloading: {errno:?}"))?;
+    ensure_eq!(
+        module::nodes(4),
+        Vec::<u32>::new(),
+        "device nodes after unloading"
+    );
+    module::reload("")?;
+    Ok(())
+}
+
+fn device_opens_and_closes_many_times() -> TestResult {
+    module::reload("")?;
+    for round in 0..100 {
+        let reader = sys::open_file(&module::dev(0), libc::O_RDONLY)
+            .map_err(|err| format!("round {round}: {err}"))?;
+        let writer = sys::open_file(&module::dev(0), libc::O_WRONLY)
+            .map_err(|err| format!("round {round}: {err}"))?;
+        drop((reader, writer));
+    }
+    ensure_eq!(module::refcount()?, 0, "references after closing them all");
+    Ok(())
+}
+
+fn module_stays_loaded_while_the_device_is_open() -> TestResult {
+    module::reload("")?;
+    let fd = sys::open_file(&module::dev(0), libc::O_RDONLY)?;
+    // The kernel refuses to unload a module in use with EWOULDBLOCK (EAGAIN).
+    ensure_eq!(
+        module::unload(),
+        Err(Errno(libc::EAGAIN)),
+        "unloading with /dev/vdev0 open (is OWNER set to THIS_MODULE?)"
+    );
+    ensure!(
+        module::is_loaded(),
+        "vdev was unloaded with /dev/vdev0 open"
+    );
+    drop(fd);
+    ensure_eq!(module::unload(), Ok(()), "unloading after closing");
+    module::reload("")?;
+    Ok(())
+}
+
+fn writes_are_kept_and_holes_read_as_zeros() -> TestResult {
+    module::reload("")?;
+    let writer = sys::open_file(&module::dev(0), libc::O_WRONLY)?;
+    ensure_eq!(writer.write(b"ab"), Ok(2), "write of 'ab'");
+    ensure_eq!(writer.pwrite(b"cd", 10), Ok(2), "pwrite of 'cd' at 10");
+    drop(writer);
+    let reader = sys::open_file(&module::dev(0), libc::O_RDONLY)?;
+    let mut buf = [0xffu8; 64];
+    ensure_eq!(reader.read(&mut buf), Ok(12), "read from a new file");
+    ensure_eq!(
+        &buf[..12],
+        b"ab\0\0\0\0\0\0\0\0cd",
+        "what it reads (the hole must read as zeros)"
+    );
+    ensure_eq!(reader.read(&mut buf), Ok(0), "read at the end");
+    Ok(())
+}
