@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The slides cannot drift from the code: a reference to code or to a
+# diagram that does not resolve stops their build, and the render check in
+# Chromium (tests/slides/render.cjs) fails a slide whose image is missing.
+# (tests/slides/run checks the real deck; scripts/test runs it.)
+# shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
+
+# include_fails TEXT WHY: slides-include refuses a deck made of TEXT, and
+# says WHY.
+include_fails() {
+	local rc=0
+	printf '%s\n' "$1" >"$work/deck.md"
+	"$KIT_ROOT/scripts/slides-include" "$work/deck.md" "$work/out.md" >"$work/include.log" 2>&1 || rc=$?
+	[ "$rc" -eq 1 ] || fail "slides-include exited with $rc, not 1"
+	[ ! -e "$work/out.md" ] || fail "a deck with a broken reference was written"
+	grep -q "$2" "$work/include.log" || fail "the error does not say '$2': $(cat "$work/include.log")"
+}
+
+an_include_of_a_missing_file_stops_the_slide_build() {
+	include_fails $'```rust\n@include samples-rust/no_such_file.rs /fn/ /}/\n```' 'line 2: samples-rust/no_such_file.rs does not exist'
+}
+
+an_include_pattern_that_matches_nothing_stops_the_slide_build() {
+	include_fails $'```rust\n@include samples-rust/rust_vdev.rs /fn no_such_function/ /^}/\n```' 'nothing in samples-rust/rust_vdev.rs matches'
+}
+
+a_missing_diagram_stops_the_slide_build() {
+	include_fails '![gone](diagrams/no-such-diagram.dot)' 'diagram diagrams/no-such-diagram.dot does not exist'
+}
+
+an_include_copies_the_lines_from_the_code() {
+	# shellcheck disable=SC2016 # backticks of Markdown, not of the shell
+	printf '```rust\n@include checkpoints/1-hello/rust_vdev.rs /^impl Drop/ /^}/\n```\n' >"$work/deck.md"
+	"$KIT_ROOT/scripts/slides-include" "$work/deck.md" "$work/out.md" || fail "slides-include failed"
+	diff <(sed -n '/^impl Drop/,/^}/p' "$KIT_ROOT/checkpoints/1-hello/rust_vdev.rs") <(sed '1d;$d' "$work/out.md") >/dev/null ||
+		fail "the included lines differ from the file's"
+}
+
+render_check_fails_a_slide_whose_image_is_missing() {
+	local marp=$KIT_ROOT/build/slides/npm/node_modules/.bin/marp rc=0
+	[ -x "$marp" ] || fail "Marp is not installed in build/slides/npm (run scripts/build-slides)"
+	printf -- '---\nmarp: true\n---\n\n# Fine\n\n---\n\n# Broken\n\n![gone](missing.png)\n' >"$work/broken.md"
+	"$marp" --no-stdin "$work/broken.md" -o "$work/broken.html" >/dev/null 2>&1 || fail "Marp failed"
+	node "$KIT_ROOT/tests/slides/render.cjs" "$work/broken.html" "$KIT_ROOT/build/slides/npm" "$work/shots" \
+		>"$work/render.log" 2>&1 || rc=$?
+	[ "$rc" -eq 1 ] || fail "the render check exited with $rc, not 1: $(tail -n 3 "$work/render.log")"
+	grep -q '^    not ok 1 deck_loads_without_errors' "$work/render.log" || fail "the deck loaded without an error"
+	grep -q '^    ok 2 slide_01_fine' "$work/render.log" || fail "the good slide did not pass"
+	grep -q '^    not ok 3 slide_02_broken' "$work/render.log" || fail "the slide with a missing image passed"
+	grep -q '^    # image did not load: gone' "$work/render.log" || fail "the reason is not given"
+}
+
+ktap_plan 5
+ktap_run an_include_of_a_missing_file_stops_the_slide_build
+ktap_run an_include_pattern_that_matches_nothing_stops_the_slide_build
+ktap_run a_missing_diagram_stops_the_slide_build
+ktap_run an_include_copies_the_lines_from_the_code
+ktap_run render_check_fails_a_slide_whose_image_is_missing
