@@ -25,9 +25,10 @@ rust_code_is_formatted_by_rustfmt() {
 	out=$("$KIT_ROOT/scripts/kmake" -s rustfmtcheck 2>&1) || fail "rustfmtcheck of the kernel's Rust: $out"
 	# rustfmtcheck skips symbolic links, which our samples are in the tree.
 	out=$("$RUSTFMT" --config-path "$KIT_ROOT/linux/.rustfmt.toml" --edition 2021 --check \
-		"$KIT_ROOT"/samples-rust/*.rs 2>&1) || fail "samples-rust: $out"
-	out=$("$RUSTFMT" --edition 2021 --check "$KIT_ROOT"/tests/vdev/src/*.rs 2>&1) ||
-		fail "tests/vdev: $out"
+		"$KIT_ROOT"/samples-rust/*.rs "$KIT_ROOT"/checkpoints/*/*.rs 2>&1) ||
+		fail "samples-rust, checkpoints: $out"
+	out=$("$RUSTFMT" --edition 2021 --check "$KIT_ROOT"/tests/vdev/src/*.rs \
+		"$KIT_ROOT"/tests/vdev/src/bin/*.rs 2>&1) || fail "tests/vdev: $out"
 }
 
 # Unsafe blocks in the Rust our patches add, in our samples and in our tests
@@ -35,11 +36,14 @@ rust_code_is_formatted_by_rustfmt() {
 unsafe_blocks_without_safety_comment() {
 	awk '
 		FNR == 1 { w1 = ""; w2 = ""; w3 = "" }
+		# In a patch, only the lines it adds are ours.
+		FILENAME ~ /\.patch$/ && !/^\+/ { w3 = w2; w2 = w1; w1 = $0; next }
 		/unsafe[[:space:]]*\{/ && !/unsafe[[:space:]]*fn/ && !/^[-+]?[[:space:]]*\/\// {
 			if (index(w1 w2 w3 $0, "SAFETY") == 0) print FILENAME ":" FNR ": " $0
 		}
 		{ w3 = w2; w2 = w1; w1 = $0 }
-	' "$KIT_ROOT"/patches/*.patch "$KIT_ROOT"/samples-rust/*.rs "$KIT_ROOT"/tests/vdev/src/*.rs
+	' "$KIT_ROOT"/patches/*.patch "$KIT_ROOT"/samples-rust/*.rs "$KIT_ROOT"/checkpoints/*/*.rs \
+		"$KIT_ROOT"/tests/vdev/src/*.rs "$KIT_ROOT"/tests/vdev/src/bin/*.rs
 }
 
 every_unsafe_block_has_a_safety_comment() {
@@ -49,7 +53,8 @@ every_unsafe_block_has_a_safety_comment() {
 }
 
 the_driver_has_no_unsafe_code() {
-	! grep -n 'unsafe' "$KIT_ROOT/samples-rust/rust_vdev.rs" || fail "unsafe in rust_vdev.rs"
+	! grep -n 'unsafe' "$KIT_ROOT/samples-rust/rust_vdev.rs" "$KIT_ROOT"/checkpoints/*/*.rs ||
+		fail "unsafe in the driver or a checkpoint"
 }
 
 ktap_plan 4
