@@ -92,6 +92,10 @@ impl MiscDevice for VDev {
         Ok(device)
     }
 
+    // `#[inline]` on `read` and `write`: they are called from one place, the entry point that
+    // the misc device abstraction gives the VFS, and folding them into it saves a call on
+    // every read and write (measured with `scripts/bench --instructions`).
+    #[inline]
     fn read(
         device: ArcBorrow<'_, Device>,
         _file: &File,
@@ -112,6 +116,7 @@ impl MiscDevice for VDev {
         Ok(count)
     }
 
+    #[inline]
     fn write(
         device: ArcBorrow<'_, Device>,
         file: &File,
