@@ -1,42 +1,31 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Shared settings and helpers for the workshop scripts. Source it, do not run it:
+# The kit's one model of what it builds, and the helpers every script shares.
+# Source it, do not run it:
 #
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
-# Every setting can be overridden from the environment, so that a user on
+# A *target* is a kernel, an architecture and a flavour, chosen with
+#
+#   KIT_KERNEL    the kernel release series: 6.12 (the LTS, the default)
+#   KIT_ARCH      the guest's architecture: x86_64 (the default: the host's)
+#   KIT_FLAVOUR   workshop (the default), or NAME for the workshop kernel
+#                 plus linux-config/NAME.config: test (vdev built in, Clippy,
+#                 warnings as errors), debug (KASAN, lockdep, kmemleak, ...)
+#
+# and this file alone turns them into every path (the kernel tree, the
+# objects, the image, the root filesystem, the initramfs, the tests'
+# overlay, the logs), every build step and every QEMU setting. Targets sit
+# side by side under build/KERNEL-ARCH-FLAVOUR/, so switching rebuilds
+# nothing. scripts/target prints the model for a target.
+#
+# Every tool can be overridden from the environment, so that a user on
 # another distribution can point the scripts at their own toolchain:
 #
 #   LLVM=1 RUSTC=~/.rustup/toolchains/1.78.0-x86_64-unknown-linux-gnu/bin/rustc ./scripts/build-kernel
 
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # the settings are used by the scripts that source this
-
-KIT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-KIT_LINUX=$KIT_ROOT/linux
-KIT_BUILD=$KIT_ROOT/build
-# The kernel flavour: empty for the workshop kernel (linux-config/workshop.config),
-# or NAME for the workshop kernel plus linux-config/NAME.config ("test": vdev
-# built in, KUnit and the kernel crate's doctests). Each flavour has its own
-# output directories, so that switching costs no rebuild.
-KIT_FLAVOUR=${KIT_FLAVOUR:-}
-KIT_SUFFIX=${KIT_FLAVOUR:+-$KIT_FLAVOUR}
-# Kernel objects live outside the source tree (make O=), so that linux/ stays
-# exactly what prepare-linux made and the flavours can sit side by side.
-KIT_KOBJ=$KIT_BUILD/kernel$KIT_SUFFIX
-# The tree that becomes the initramfs: busybox, init, and the installed modules.
-KIT_ROOTFS=$KIT_BUILD/rootfs$KIT_SUFFIX
-KIT_BZIMAGE=$KIT_BUILD/bzImage$KIT_SUFFIX
-KIT_INITRAMFS=$KIT_BUILD/initramfs$KIT_SUFFIX.cpio
-# Tools we build ourselves (bindgen) are kept per user, outside the checkout,
-# so that a fresh clone does not rebuild them.
-KIT_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/rust-for-linux-workshop
-
-# The bindgen release we test with. The kernel's minimum is in
-# linux/scripts/min-tool-version.sh; newer releases are fine.
-KIT_BINDGEN_VERSION=0.73.2
-# The LLVM release Debian 12 ships as clang-22/lld-22/llvm-22.
-KIT_LLVM_MAJOR=22
 
 # info MESSAGE: a progress line on stderr, so that stdout stays usable.
 info() {
@@ -60,12 +49,159 @@ die() {
 	exit 1
 }
 
-# kit_usage: print the "# Usage:" block of the running script's header
-# comment, and exit 2, as for a wrong argument.
+# kit_help: print the running script's header comment (everything between
+# the SPDX line and the code) on stdout, and exit 0, as --help does.
+kit_help() {
+	sed -n '4,/^[^#]/{/^[^#]/d;s/^# \{0,1\}//p}' "$0"
+	exit 0
+}
+
+# kit_usage [PROBLEM]: say what was wrong with the arguments, print the
+# "# Usage:" block of the script's header on stderr, and exit 2.
 kit_usage() {
+	[ $# -eq 0 ] || printf '%s: %s\n' "$(basename "$0")" "$*" >&2
 	sed -n '/^# Usage:/,/^$/s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
+
+# Every script answers -h and --help with its header.
+case "${1:-}" in -h | --help) [ "${BASH_SOURCE[0]}" = "$0" ] || kit_help ;; esac
+
+KIT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KIT_BUILD=$KIT_ROOT/build
+# Tools we build ourselves (bindgen) are kept per user, outside the checkout,
+# so that a fresh clone does not rebuild them.
+KIT_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/rust-for-linux-workshop
+# The bindgen release we test with. The kernel's minimum is in
+# scripts/min-tool-version.sh of its tree; newer releases are fine.
+KIT_BINDGEN_VERSION=0.73.2
+# The LLVM release Debian ships as clang-22/lld-22/llvm-22.
+KIT_LLVM_MAJOR=22
+
+# The kernels, architectures and flavours the kit knows.
+KIT_KERNELS=(6.12)
+KIT_ARCHS=(x86_64)
+KIT_FLAVOURS=(workshop test debug)
+
+# kit_host_arch: the host's architecture, in the kernel's spelling.
+kit_host_arch() {
+	case "$(uname -m)" in
+	aarch64 | arm64) echo arm64 ;;
+	*) uname -m ;;
+	esac
+}
+
+# kit_one_of VARIABLE VALUE KNOWN...: fail with advice unless VALUE is KNOWN.
+kit_one_of() {
+	local name=$1 value=$2 known
+	shift 2
+	for known in "$@"; do
+		[ "$value" != "$known" ] || return 0
+	done
+	die "$name=$value is not a target of this kit." "Choose one of: $*"
+}
+
+# kit_target: compute the model of the target that KIT_KERNEL, KIT_ARCH and
+# KIT_FLAVOUR name. Sourcing this file does it once; call it again after
+# changing them.
+kit_target() {
+	KIT_KERNEL=${KIT_KERNEL:-6.12}
+	KIT_ARCH=${KIT_ARCH:-$(kit_host_arch)}
+	KIT_FLAVOUR=${KIT_FLAVOUR:-workshop}
+	kit_one_of KIT_KERNEL "$KIT_KERNEL" "${KIT_KERNELS[@]}"
+	kit_one_of KIT_ARCH "$KIT_ARCH" "${KIT_ARCHS[@]}"
+	kit_one_of KIT_FLAVOUR "$KIT_FLAVOUR" "${KIT_FLAVOURS[@]}"
+	KIT_TARGET=$KIT_KERNEL-$KIT_ARCH-$KIT_FLAVOUR
+	export KIT_KERNEL KIT_ARCH KIT_FLAVOUR
+
+	# The kernel: its source tree (one per kernel, made by prepare-linux),
+	# where the source comes from, and our patches for it.
+	KIT_LINUX=$KIT_ROOT/linux/$KIT_KERNEL
+	KIT_PATCHES=$KIT_ROOT/patches/$KIT_KERNEL
+	KIT_DEBIAN_SOURCE=linux-source-$KIT_KERNEL
+	KIT_DEBIAN_TARBALL=/usr/src/linux-source-$KIT_KERNEL.tar.xz
+
+	# The architecture: how the kernel is built, and how QEMU runs it.
+	case "$KIT_ARCH" in
+	x86_64)
+		KIT_MAKE_ARCH=x86_64
+		KIT_KERNEL_IMAGE=arch/x86/boot/bzImage
+		KIT_RUST_TARGET=x86_64-unknown-linux-gnu
+		KIT_QEMU=qemu-system-x86_64
+		KIT_CONSOLE=ttyS0
+		# Two sockets of one CPU: without ACPI the kernel finds CPUs in
+		# the firmware's MP table, which lists only the first CPU of each
+		# socket. No i8042: the kernel would probe a PS/2 mouse and report
+		# it on the console just as the shell prompt appears.
+		# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
+		KIT_QEMU_MACHINE=(-machine pc,i8042=off -smp 2,sockets=2,cores=1,threads=1)
+		KIT_QEMU_TCG_CPU=()
+		# reboot=t: by a triple fault, without first trying the keyboard
+		# controller, which this machine does not have.
+		KIT_CMDLINE="console=$KIT_CONSOLE reboot=t"
+		;;
+	esac
+
+	# The flavour: the configuration fragments in merge order, the make
+	# arguments every build of it uses, and the guest's memory.
+	KIT_FRAGMENTS=("$KIT_ROOT/linux-config/workshop.config")
+	[ "$KIT_FLAVOUR" = workshop ] || KIT_FRAGMENTS+=("$KIT_ROOT/linux-config/$KIT_FLAVOUR.config")
+	KIT_FLAVOUR_MAKE=()
+	KIT_GUEST_MEMORY=256
+	case "$KIT_FLAVOUR" in
+	# The test flavour is also the kit's lint: Clippy's lints (the kernel
+	# turns on undocumented_unsafe_blocks), and no Rust warnings.
+	test) KIT_FLAVOUR_MAKE=(CLIPPY=1 KRUSTFLAGS=-Dwarnings) ;;
+	# KASAN's shadow memory and kmemleak need more.
+	debug) KIT_GUEST_MEMORY=512 ;;
+	esac
+	# KIT_MEMORY, in MiB, overrides it.
+	KIT_GUEST_MEMORY=${KIT_MEMORY:-$KIT_GUEST_MEMORY}
+
+	# Every output of the target, under one directory.
+	KIT_OUT=$KIT_BUILD/$KIT_TARGET
+	# Kernel objects live outside the source tree (make O=), so that the
+	# tree stays exactly what prepare-linux made.
+	KIT_KOBJ=$KIT_OUT/kernel
+	KIT_VMLINUX=$KIT_KOBJ/vmlinux
+	KIT_IMAGE=$KIT_OUT/$(basename "$KIT_KERNEL_IMAGE")
+	# The modules as modules_install lays them out (build-kernel owns it),
+	# and the guest's root filesystem made from them (gen-initramfs owns it).
+	KIT_MODULES=$KIT_OUT/modules
+	KIT_ROOTFS=$KIT_OUT/rootfs
+	KIT_INITRAMFS=$KIT_OUT/initramfs.cpio
+	# The in-guest tests, staged as the files they add to the guest.
+	KIT_OVERLAY=$KIT_OUT/overlay
+	KIT_EXTERNAL=$KIT_OUT/external
+	KIT_CHECKPOINTS=$KIT_OUT/checkpoints
+	KIT_CHECK=$KIT_OUT/check
+	KIT_BENCH=$KIT_OUT/bench
+	KIT_LOGS=$KIT_OUT/logs
+	KIT_CONSOLE_LOG=$KIT_LOGS/run-kernel.log
+	KIT_RUSTDOC=$KIT_KOBJ/Documentation/output/rust/rustdoc
+	KIT_STAMPS=$KIT_OUT/stamps
+	# The user-space test programs, per architecture (cargo's target dir).
+	KIT_CARGO_TARGET=$KIT_BUILD/cargo-$KIT_ARCH
+
+	# Where the tests sit in the guest (the overlay's layout).
+	KIT_GUEST_TESTS=/tests
+	KIT_GUEST_VDEV_TESTS=$KIT_GUEST_TESTS/bin/vdev-tests
+	KIT_GUEST_VDEV_BENCH=$KIT_GUEST_TESTS/bin/vdev-bench
+}
+
+# Outputs that belong to no target: scripts/test's report, the slides, the
+# editor's project, watch mode's state.
+KIT_REPORT=$KIT_BUILD/test
+# The documentation of the kernel crate last built, by build-docs.
+KIT_RUSTDOC_LINK=$KIT_BUILD/rustdoc
+KIT_SLIDES=$KIT_BUILD/slides
+KIT_RUST_PROJECT=$KIT_ROOT/rust-project.json
+KIT_WATCH_STATE=$KIT_BUILD/watch
+# The patterns of a crashing kernel, shared by run-kernel (host) and the
+# guest's kernel-log test: the guest reads the same file in /etc/workshop.
+KIT_CRASH_PATTERNS=$KIT_ROOT/initramfs/etc/workshop/crash-patterns
+
+kit_target
 
 # has_src RUSTC: true when that compiler ships the Rust standard library
 # source, which the kernel needs to build its own `core`.
@@ -116,36 +252,175 @@ kit_toolchain() {
 	export LIBCLANG_PATH
 }
 
-# kit_fragments: the configuration fragments of the flavour, in merge order.
-kit_fragments() {
-	echo "$KIT_ROOT/linux-config/workshop.config"
-	if [ -n "$KIT_FLAVOUR" ]; then
-		[ -f "$KIT_ROOT/linux-config/$KIT_FLAVOUR.config" ] ||
-			die "there is no kernel flavour '$KIT_FLAVOUR': linux-config/$KIT_FLAVOUR.config is missing."
-		echo "$KIT_ROOT/linux-config/$KIT_FLAVOUR.config"
-	fi
+# kit_toolchain_id: one line that changes when any tool of the build does.
+kit_toolchain_id() {
+	kit_toolchain
+	printf '%s | %s | LLVM=%s' "$("$RUSTC" --version)" "$("$BINDGEN" --version 2>&1)" "$LLVM"
 }
 
-# kmake ARGS...: make in the kernel tree with the workshop's toolchain and
-# output directory. Every kernel make call goes through here, so that none
-# forgets LLVM= or picks up a different rustc.
+# kmake ARGS...: make in the target's kernel tree with the kit's toolchain,
+# output directory and architecture. Every kernel make call goes through
+# here (or kmake_in), so that none forgets LLVM= or picks up another rustc.
 kmake() {
+	kmake_in "$KIT_LINUX" "$@"
+}
+
+# kmake_in DIR ARGS...: make in DIR with the same settings, which reach the
+# kernel's make when DIR's Makefile calls it (as an external module's does).
+#
+# Rust names our samples by their path in the tree, where they are links:
+# KRUSTFLAGS maps that path back to samples-rust/, so that the compiler's
+# messages, panics and gdb name the file the attendee edits. A KRUSTFLAGS=
+# argument is added to it, and the flavour's make arguments come first.
+kmake_in() {
 	kit_toolchain
-	make -C "$KIT_LINUX" O="$KIT_KOBJ" --no-print-directory \
+	local dir=$1 arg args=() krustflags="--remap-path-prefix=$KIT_LINUX/samples/rust=$KIT_ROOT/samples-rust"
+	shift
+	for arg in "${KIT_FLAVOUR_MAKE[@]}" "$@"; do
+		case "$arg" in
+		KRUSTFLAGS=*) krustflags="$krustflags ${arg#KRUSTFLAGS=}" ;;
+		*) args+=("$arg") ;;
+		esac
+	done
+	make -C "$dir" O="$KIT_KOBJ" --no-print-directory ARCH="$KIT_MAKE_ARCH" \
 		LLVM="$LLVM" RUSTC="$RUSTC" HOSTRUSTC="$RUSTC" RUSTFMT="$RUSTFMT" \
 		RUSTDOC="$RUSTDOC" CLIPPY_DRIVER="$CLIPPY_DRIVER" BINDGEN="$BINDGEN" \
-		-j"$(nproc)" "$@"
+		KRUSTFLAGS="$krustflags" -j"$(nproc)" "${args[@]}"
 }
 
 # kit_require_tree: fail with advice unless prepare-linux has run.
 kit_require_tree() {
 	[ -f "$KIT_LINUX/.workshop/stamp" ] ||
-		die "the kernel tree linux/ is not prepared." "Run ./scripts/prepare-linux first."
+		die "the kernel tree ${KIT_LINUX#"$KIT_ROOT/"}/ is not prepared." "Run ./scripts/prepare-linux first."
+}
+
+# kit_require_kernel: fail with advice unless the target's kernel is built.
+kit_require_kernel() {
+	[ -f "$KIT_KOBJ/rust/kernel.o" ] ||
+		die "the kernel in ${KIT_KOBJ#"$KIT_ROOT/"} is not built." "Run ./scripts/build-kernel first."
 }
 
 # kit_kernelrelease: the release string of the built kernel (uname -r in the guest).
 kit_kernelrelease() {
 	cat "$KIT_KOBJ/include/config/kernel.release"
+}
+
+# The one up-to-date check of the kit. A step that makes OUTPUT from INPUTS
+# asks
+#
+#   if kit_fresh NAME ID OUTPUT INPUT...; then skip; fi; ...work...; kit_done NAME
+#
+# kit_fresh is true when step NAME of the target last succeeded with the
+# same ID (its arguments and tools, in one line), OUTPUT exists, and nothing
+# in INPUT (files, or every file under a directory) changed since that run
+# began. Otherwise it forgets the last run; kit_done records this one.
+kit_fresh() {
+	local stamp=$KIT_STAMPS/$1 id=$2 output=$3
+	shift 3
+	local newer
+	# find fails on a missing INPUT: that is a change too.
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$id" ] && [ -e "$output" ] &&
+		newer=$(find "$@" -newer "$stamp" -print -quit 2>/dev/null) && [ -z "$newer" ]; then
+		return 0
+	fi
+	mkdir -p "$KIT_STAMPS"
+	rm -f "$stamp"
+	# Written now, so that its time is the start of the run: a file saved
+	# while the step runs is newer, and the next run sees it.
+	printf '%s\n' "$id" >"$stamp.new"
+	return 1
+}
+
+# kit_done NAME: step NAME succeeded.
+kit_done() {
+	mv "$KIT_STAMPS/$1.new" "$KIT_STAMPS/$1"
+}
+
+# The chain of build steps: each step (a script of scripts/) and the steps
+# it needs first. Every step does nothing when nothing changed.
+declare -A KIT_NEEDS=(
+	[setup]=''
+	[prepare-linux]=setup
+	[build-kernel]=prepare-linux
+	[gen-initramfs]=build-kernel
+	[build-external]=build-kernel
+	[build-checkpoints]=build-kernel
+	[build-tests]=gen-initramfs
+	[build-docs]=build-kernel
+	[gen-rust-project]=build-kernel
+	[build-slides]=''
+)
+KIT_STEPS_DONE=()
+
+# kit_build STEP...: run each STEP of the target, after the steps it needs,
+# each once per call of a script (setup once, prepare-linux once a kernel).
+kit_build() {
+	local step key need
+	for step in "$@"; do
+		[ -n "${KIT_NEEDS[$step]+set}" ] || die "kit_build: no step '$step'"
+		case "$step" in
+		setup | build-slides) key=$step ;;
+		prepare-linux) key=$step@$KIT_KERNEL ;;
+		*) key=$step@$KIT_TARGET ;;
+		esac
+		[[ " ${KIT_STEPS_DONE[*]} " != *" $key "* ]] || continue
+		for need in ${KIT_NEEDS[$step]}; do
+			kit_build "$need"
+		done
+		"$KIT_ROOT/scripts/$step"
+		KIT_STEPS_DONE+=("$key")
+	done
+}
+
+# kit_with [KIT_KERNEL=K] [KIT_ARCH=A] [KIT_FLAVOUR=F] COMMAND...: run
+# COMMAND (a function or a program) for another target: the one named, with
+# the current target's kernel, architecture or flavour where none is named.
+kit_with() {
+	local saved=("$KIT_KERNEL" "$KIT_ARCH" "$KIT_FLAVOUR") rc=0
+	while :; do
+		case "${1:-}" in
+		KIT_KERNEL=* | KIT_ARCH=* | KIT_FLAVOUR=*) printf -v "${1%%=*}" '%s' "${1#*=}" ;;
+		*) break ;;
+		esac
+		shift
+	done
+	kit_target
+	"$@" || rc=$?
+	KIT_KERNEL=${saved[0]} KIT_ARCH=${saved[1]} KIT_FLAVOUR=${saved[2]}
+	kit_target
+	return "$rc"
+}
+
+# kit_each_target COMMAND...: run COMMAND for every target of the current
+# kernel, each architecture and flavour.
+kit_each_target() {
+	local arch flavour
+	for arch in "${KIT_ARCHS[@]}"; do
+		for flavour in "${KIT_FLAVOURS[@]}"; do
+			kit_with KIT_ARCH="$arch" KIT_FLAVOUR="$flavour" "$@"
+		done
+	done
+}
+
+# kit_kill_tree PID: end PID and every process it started, however deep
+# (a build: make, its sub-makes and compilers; QEMU), so that none is left
+# running on its own, and wait (up to 10 s) until they are gone (but PID:
+# the caller waits for its own child).
+kit_kill_tree() {
+	local pids=("$1") all=() _
+	# Stopped as they are found, so that none starts a new child meanwhile.
+	while [ "${#pids[@]}" -gt 0 ]; do
+		kill -STOP "${pids[@]}" 2>/dev/null || true
+		all+=("${pids[@]}")
+		mapfile -t pids < <(pgrep -P "$(IFS=,; echo "${pids[*]}")" || true)
+	done
+	kill -TERM "${all[@]}" 2>/dev/null || true
+	kill -CONT "${all[@]}" 2>/dev/null || true
+	[ "${#all[@]}" -gt 1 ] || return 0
+	for _ in $(seq 100); do
+		kill -0 "${all[@]:1}" 2>/dev/null || return 0
+		sleep 0.1
+	done
 }
 
 # timed LABEL USUAL COMMAND...: run COMMAND, saying first what it does and how
@@ -163,23 +438,23 @@ timed() {
 }
 
 # kit_build_vdev FILE DIR [MAKE ARGS]: build FILE, a vdev driver in Rust, as
-# the external module DIR/vdev.ko against the flavour's kernel (make M=DIR),
+# the external module DIR/vdev.ko against the target's kernel (make M=DIR),
 # the way the workshop's checkpoints and an attendee's own file are built.
-# DIR gets a link to FILE and a two-line Kbuild; the compiler's messages name
-# FILE itself.
+# DIR gets a copy of FILE, rewritten only when FILE's contents differ (so
+# that Kbuild sees every change, and only changes), and a two-line Kbuild.
+# The compiler's messages and the module's panics name FILE itself.
 kit_build_vdev() {
 	local file dir
 	file=$(realpath "$1") dir=$(realpath -m "$2")
 	shift 2
-	[ -f "$KIT_KOBJ/rust/kernel.o" ] ||
-		die "the kernel in ${KIT_KOBJ#"$KIT_ROOT/"} is not built." "Run ./scripts/build-kernel first."
+	kit_require_kernel
 	mkdir -p "$dir"
-	[ "$(readlink "$dir/rust_vdev.rs")" = "$file" ] || ln -sfn "$file" "$dir/rust_vdev.rs"
-	# Up to date: newer than the source and than the kernel it links against.
-	if [ "$dir/vdev.ko" -nt "$file" ] && [ "$dir/vdev.ko" -nt "$KIT_KOBJ/rust/kernel.o" ]; then
+	cmp -s "$file" "$dir/rust_vdev.rs" || cp "$file" "$dir/rust_vdev.rs"
+	[ -f "$dir/Kbuild" ] || printf 'obj-m\t:= vdev.o\nvdev-y\t:= rust_vdev.o\n' >"$dir/Kbuild"
+	if kit_fresh "vdev-${dir//\//_}" "$file | $* | $(kit_toolchain_id)" "$dir/vdev.ko" \
+		"$dir/rust_vdev.rs" "$KIT_KOBJ/rust/kernel.o"; then
 		return 0
 	fi
-	[ -f "$dir/Kbuild" ] || printf 'obj-m\t:= vdev.o\nvdev-y\t:= rust_vdev.o\n' >"$dir/Kbuild"
-	# rustc names the file it was given, the link: show the real file instead.
-	kmake -s M="$dir" "$@" modules 2>&1 | sed "s|$dir/rust_vdev.rs|$file|g"
+	kmake -s M="$dir" KRUSTFLAGS="--remap-path-prefix=$dir/rust_vdev.rs=$file" "$@" modules
+	kit_done "vdev-${dir//\//_}"
 }

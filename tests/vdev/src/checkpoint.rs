@@ -9,10 +9,12 @@
 //! 4. lseek, `O_TRUNC` and `O_APPEND`;
 //! 5. the parameters and several devices: the finished driver.
 //!
-//! With `--step N`, vdev-tests runs the tests of steps 1 to N only, on the module given with
+//! Every test is registered with the step from which it applies ([`case!`](crate::case)). With
+//! `--step N`, vdev-tests runs the tests of steps 1 to N only, on the module given with
 //! `--module`. Before step 5 the module takes no parameters, so [`module::reload`] loads it
 //! without any.
 
+use crate::case;
 use crate::ktap::{Case, Suite, TestResult};
 use crate::module::{self, Kmsg};
 use crate::sys::{self, Errno};
@@ -21,57 +23,13 @@ use crate::{ensure, ensure_eq};
 /// The last step: the finished driver, which every test applies to.
 pub const LAST: u32 = 5;
 
-/// The step from which test `name` applies: a test not listed needs the finished driver, and
-/// none is about the module that init loaded at boot.
-pub fn step_of(name: &str) -> Option<u32> {
-    let step = match name {
-        "boot_parameter_sets_the_number_of_devices" => return None,
-        "loading_and_unloading_each_log_one_line" => 1,
-        "device_node_exists_only_while_the_module_is_loaded"
-        | "device_opens_and_closes_many_times"
-        | "module_stays_loaded_while_the_device_is_open" => 2,
-        "echo_then_cat_shows_the_text"
-        | "read_at_or_past_the_end_returns_zero"
-        | "writes_are_kept_and_holes_read_as_zeros"
-        | "contents_are_gone_after_unload" => 3,
-        "read_returns_what_was_written_and_advances"
-        | "pread_and_pwrite_leave_the_position_alone"
-        | "write_past_the_end_fills_the_hole_with_zeros"
-        | "lseek_set_cur_and_end_move_the_position"
-        | "lseek_to_a_negative_position_fails_with_einval"
-        | "lseek_past_the_end_is_allowed"
-        | "o_trunc_empties_the_device"
-        | "o_append_writes_go_to_the_end"
-        | "zero_length_calls_return_zero_anywhere"
-        | "offsets_near_2_pow_63_fail_cleanly"
-        | "bad_user_pointers_fail_with_efault" => 4,
-        _ => LAST,
-    };
-    Some(step)
-}
-
 pub fn suite() -> Suite {
     let cases: Vec<Case> = vec![
-        (
-            "loading_and_unloading_each_log_one_line",
-            loading_and_unloading_each_log_one_line,
-        ),
-        (
-            "device_node_exists_only_while_the_module_is_loaded",
-            device_node_exists_only_while_the_module_is_loaded,
-        ),
-        (
-            "device_opens_and_closes_many_times",
-            device_opens_and_closes_many_times,
-        ),
-        (
-            "module_stays_loaded_while_the_device_is_open",
-            module_stays_loaded_while_the_device_is_open,
-        ),
-        (
-            "writes_are_kept_and_holes_read_as_zeros",
-            writes_are_kept_and_holes_read_as_zeros,
-        ),
+        case!(1, loading_and_unloading_each_log_one_line),
+        case!(2, device_node_exists_only_while_the_module_is_loaded),
+        case!(2, device_opens_and_closes_many_times),
+        case!(2, module_stays_loaded_while_the_device_is_open),
+        case!(3, writes_are_kept_and_holes_read_as_zeros),
     ];
     Suite {
         name: "vdev_checkpoint".to_string(),

@@ -3,6 +3,7 @@
 //! Threads on both CPUs: each read and write happens as a whole, and devices do not affect each
 //! other.
 
+use crate::case;
 use crate::differential::Rng;
 use crate::ktap::{Case, Suite, TestResult};
 use crate::module;
@@ -11,18 +12,9 @@ use crate::{ensure, ensure_eq};
 
 pub fn suite() -> Suite {
     let cases: Vec<Case> = vec![
-        (
-            "concurrent_reads_never_see_a_torn_write",
-            concurrent_reads_never_see_a_torn_write,
-        ),
-        (
-            "concurrent_appends_are_all_kept_whole",
-            concurrent_appends_are_all_kept_whole,
-        ),
-        (
-            "devices_used_in_parallel_stay_independent",
-            devices_used_in_parallel_stay_independent,
-        ),
+        case!(last, concurrent_reads_never_see_a_torn_write),
+        case!(last, concurrent_appends_are_all_kept_whole),
+        case!(last, devices_used_in_parallel_stay_independent),
     ];
     Suite {
         name: "vdev_concurrency".to_string(),

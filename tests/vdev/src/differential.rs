@@ -6,6 +6,7 @@
 //!
 //!     vdev-tests --seed 0x1234 --only vdev_differential
 
+use crate::case;
 use crate::ktap::{self, Case, Suite, TestResult};
 use crate::module;
 use crate::sys::{self, Errno, Fd};
@@ -21,10 +22,10 @@ const DEVICES: u32 = 4;
 
 pub fn suite() -> Suite {
     let cases: Vec<Case> = vec![
-        ("random_calls_on_vdev0_match_tmpfs", || device(0)),
-        ("random_calls_on_vdev1_match_tmpfs", || device(1)),
-        ("random_calls_on_vdev2_match_tmpfs", || device(2)),
-        ("random_calls_on_vdev3_match_tmpfs", || device(3)),
+        case!(last, "random_calls_on_vdev0_match_tmpfs", || device(0)),
+        case!(last, "random_calls_on_vdev1_match_tmpfs", || device(1)),
+        case!(last, "random_calls_on_vdev2_match_tmpfs", || device(2)),
+        case!(last, "random_calls_on_vdev3_match_tmpfs", || device(3)),
     ];
     Suite {
         name: "vdev_differential".to_string(),

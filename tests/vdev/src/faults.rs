@@ -4,15 +4,16 @@
 //! device as it was. The failures are injected with failslab, in the debug flavour's kernel
 //! (`KIT_FLAVOUR=debug`); elsewhere the test is skipped, and says why.
 
+use crate::case;
 use crate::ktap::{self, Case, Suite, TestResult};
 use crate::module;
 use crate::sys::{self, Errno, Fd};
 use crate::{ensure, ensure_eq};
 
 pub fn suite() -> Suite {
-    let cases: Vec<Case> = vec![(
-        "failed_allocation_gives_enomem_and_changes_nothing",
-        failed_allocation_gives_enomem_and_changes_nothing,
+    let cases: Vec<Case> = vec![case!(
+        last,
+        failed_allocation_gives_enomem_and_changes_nothing
     )];
     Suite {
         name: "vdev_faults".to_string(),

@@ -4,6 +4,7 @@
 //! would, and, where the contract says "as a regular file", does the same on a tmpfs file and
 //! expects the same results.
 
+use crate::case;
 use crate::ktap::{Case, Suite, TestResult};
 use crate::module;
 use crate::sys::{self, Errno, Fd};
@@ -11,73 +12,25 @@ use crate::{ensure, ensure_eq};
 
 pub fn suite() -> Suite {
     let cases: Vec<Case> = vec![
-        ("echo_then_cat_shows_the_text", echo_then_cat_shows_the_text),
-        (
-            "read_returns_what_was_written_and_advances",
-            read_returns_what_was_written_and_advances,
-        ),
-        (
-            "read_at_or_past_the_end_returns_zero",
-            read_at_or_past_the_end_returns_zero,
-        ),
-        (
-            "pread_and_pwrite_leave_the_position_alone",
-            pread_and_pwrite_leave_the_position_alone,
-        ),
-        (
-            "write_past_the_end_fills_the_hole_with_zeros",
-            write_past_the_end_fills_the_hole_with_zeros,
-        ),
-        (
-            "lseek_set_cur_and_end_move_the_position",
-            lseek_set_cur_and_end_move_the_position,
-        ),
-        (
-            "lseek_to_a_negative_position_fails_with_einval",
-            lseek_to_a_negative_position_fails,
-        ),
-        (
-            "lseek_past_the_end_is_allowed",
-            lseek_past_the_end_is_allowed,
-        ),
-        ("o_trunc_empties_the_device", o_trunc_empties_the_device),
-        (
-            "o_append_writes_go_to_the_end",
-            o_append_writes_go_to_the_end,
-        ),
-        (
-            "write_across_the_capacity_is_short",
-            write_across_the_capacity_is_short,
-        ),
-        (
-            "write_at_or_past_the_capacity_fails_with_enospc",
-            write_at_or_past_the_capacity_fails,
-        ),
-        (
-            "zero_length_calls_return_zero_anywhere",
-            zero_length_calls_return_zero_anywhere,
-        ),
-        (
-            "offsets_near_2_pow_63_fail_cleanly",
-            offsets_near_2_pow_63_fail_cleanly,
-        ),
-        (
-            "bad_user_pointers_fail_with_efault_and_change_nothing",
-            bad_user_pointers_fail_with_efault,
-        ),
-        (
-            "largest_capacity_fills_and_reads_back",
-            largest_capacity_fills_and_reads_back,
-        ),
-        (
-            "contents_survive_close_and_reopen",
-            contents_survive_close_and_reopen,
-        ),
-        (
-            "each_open_file_has_its_own_position",
-            each_open_file_has_its_own_position,
-        ),
-        ("devices_are_independent", devices_are_independent),
+        case!(3, echo_then_cat_shows_the_text),
+        case!(4, read_returns_what_was_written_and_advances),
+        case!(3, read_at_or_past_the_end_returns_zero),
+        case!(4, pread_and_pwrite_leave_the_position_alone),
+        case!(4, write_past_the_end_fills_the_hole_with_zeros),
+        case!(4, lseek_set_cur_and_end_move_the_position),
+        case!(4, lseek_to_a_negative_position_fails_with_einval),
+        case!(4, lseek_past_the_end_is_allowed),
+        case!(4, o_trunc_empties_the_device),
+        case!(4, o_append_writes_go_to_the_end),
+        case!(last, write_across_the_capacity_is_short),
+        case!(last, write_at_or_past_the_capacity_fails_with_enospc),
+        case!(4, zero_length_calls_return_zero_anywhere),
+        case!(4, offsets_near_2_pow_63_fail_cleanly),
+        case!(4, bad_user_pointers_fail_with_efault_and_change_nothing),
+        case!(last, largest_capacity_fills_and_reads_back),
+        case!(last, contents_survive_close_and_reopen),
+        case!(last, each_open_file_has_its_own_position),
+        case!(last, devices_are_independent),
     ];
     Suite {
         name: "vdev_file".to_string(),
@@ -214,7 +167,7 @@ fn lseek_set_cur_and_end_move_the_position() -> TestResult {
     Ok(())
 }
 
-fn lseek_to_a_negative_position_fails() -> TestResult {
+fn lseek_to_a_negative_position_fails_with_einval() -> TestResult {
     let results = same_as_tmpfs(libc::O_RDWR, |fd| {
         (
             fd.write(&[1; 10]),
@@ -352,7 +305,7 @@ fn write_across_the_capacity_is_short() -> TestResult {
     Ok(())
 }
 
-fn write_at_or_past_the_capacity_fails() -> TestResult {
+fn write_at_or_past_the_capacity_fails_with_enospc() -> TestResult {
     fresh()?;
     let fd = sys::open_file(&module::dev(0), libc::O_RDWR)?;
     ensure_eq!(fd.write(b"kept"), Ok(4), "first write");
@@ -452,7 +405,7 @@ fn offsets_near_2_pow_63_fail_cleanly() -> TestResult {
     Ok(())
 }
 
-fn bad_user_pointers_fail_with_efault() -> TestResult {
+fn bad_user_pointers_fail_with_efault_and_change_nothing() -> TestResult {
     fresh()?;
     let fd = sys::open_file(&module::dev(0), libc::O_RDWR)?;
     ensure_eq!(fd.write(b"precious"), Ok(8), "first write");

@@ -5,6 +5,7 @@
 //! its own, until the time is up. A failure prints the seed of its round and the command that
 //! replays it.
 
+use crate::case;
 use crate::differential::{self, device_seed, run_sequence};
 use crate::ktap::{self, Case, Suite, TestResult};
 use crate::module;
@@ -21,7 +22,11 @@ const DEVICES: u32 = 4;
 const CALLS_PER_ROUND: usize = 2000;
 
 pub fn suite() -> Suite {
-    let cases: Vec<Case> = vec![("random_calls_on_four_devices_in_parallel_match_tmpfs", fuzz)];
+    let cases: Vec<Case> = vec![case!(
+        last,
+        "random_calls_on_four_devices_in_parallel_match_tmpfs",
+        fuzz
+    )];
     Suite {
         name: "vdev_fuzz".to_string(),
         cases,

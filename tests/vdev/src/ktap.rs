@@ -38,8 +38,48 @@ pub fn skip(reason: &str) -> TestResult {
     Err(Failure::Skipped(reason.to_string()))
 }
 
-/// A test case: its name, which says the behaviour it checks, and its function.
-pub type Case = (&'static str, fn() -> TestResult);
+/// A test case: its name, which says the behaviour it checks, the workshop step from which it
+/// applies, and its function. Made with [`case!`](crate::case).
+pub struct Case {
+    /// The test's name, printed in its result line.
+    pub name: &'static str,
+    /// The first workshop step whose driver must pass it (see [`crate::checkpoint`]); `None`
+    /// for a test of the module as init loaded it at boot, which no checkpoint has.
+    pub step: Option<u32>,
+    /// The test itself.
+    pub run: fn() -> TestResult,
+}
+
+/// Registers a test case together with the workshop step from which it applies, so that the
+/// two cannot disagree:
+///
+/// - `case!(4, function)`: the test `function`, from step 4 on (1 to 5);
+/// - `case!(last, function)`: only the finished driver passes it;
+/// - `case!(boot, function)`: it checks the module init loaded at boot, at no step;
+/// - `case!(4, "name", closure)`: a test whose function has another name.
+#[macro_export]
+macro_rules! case {
+    (boot, $function:ident) => {
+        $crate::ktap::Case {
+            name: stringify!($function),
+            step: None,
+            run: $function,
+        }
+    };
+    (last, $($rest:tt)+) => {
+        $crate::case!($crate::checkpoint::LAST, $($rest)+)
+    };
+    ($step:expr, $function:ident) => {
+        $crate::case!($step, stringify!($function), $function)
+    };
+    ($step:expr, $name:expr, $run:expr) => {
+        $crate::ktap::Case {
+            name: $name,
+            step: Some($step),
+            run: $run,
+        }
+    };
+}
 
 /// A suite: its name and its cases, run in order.
 pub struct Suite {
@@ -72,8 +112,11 @@ pub fn run(suites: &[Suite]) -> bool {
         line(&format!("    # Subtest: {}", suite.name));
         line(&format!("    1..{}", suite.cases.len()));
         let mut passed = true;
-        for (case_number, (name, case)) in suite.cases.iter().enumerate() {
-            match case() {
+        for (case_number, case) in suite.cases.iter().enumerate() {
+            let name = case.name;
+            // Said first, so that a test during which the kernel crashes has a name.
+            line(&format!("    # running {name}"));
+            match (case.run)() {
                 Ok(()) => line(&format!("    ok {} {name}", case_number + 1)),
                 Err(Failure::Skipped(why)) => {
                     line(&format!("    ok {} {name} # SKIP {why}", case_number + 1))

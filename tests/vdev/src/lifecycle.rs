@@ -3,6 +3,7 @@
 //! The module's parameters and life: how many devices, how big, refused values, unload and
 //! reload, and no unload while a device is open.
 
+use crate::case;
 use crate::ktap::{Case, Suite, TestResult};
 use crate::module::{self, Kmsg};
 use crate::sys::{self, Errno};
@@ -10,58 +11,19 @@ use crate::{ensure, ensure_eq};
 
 pub fn suite() -> Suite {
     let cases: Vec<Case> = vec![
-        (
-            "boot_parameter_sets_the_number_of_devices",
-            boot_parameter_sets_the_number_of_devices,
-        ),
-        (
-            "default_is_one_device_of_one_mib",
-            default_is_one_device_of_one_mib,
-        ),
-        (
-            "parameters_are_shown_read_only_in_sysfs",
-            parameters_are_shown_read_only_in_sysfs,
-        ),
-        (
-            "out_of_range_parameters_are_refused_with_one_log_line",
-            out_of_range_parameters_are_refused,
-        ),
-        (
-            "malformed_parameter_is_refused",
-            malformed_parameter_is_refused,
-        ),
-        (
-            "load_and_unload_are_logged_once_each",
-            load_and_unload_are_logged_once_each,
-        ),
-        (
-            "twenty_unload_reload_cycles_keep_working",
-            twenty_unload_reload_cycles_keep_working,
-        ),
-        (
-            "contents_are_gone_after_unload",
-            contents_are_gone_after_unload,
-        ),
-        (
-            "unload_is_refused_while_a_device_is_open",
-            unload_is_refused_while_a_device_is_open,
-        ),
-        (
-            "open_files_hold_a_module_reference",
-            open_files_hold_a_module_reference,
-        ),
-        (
-            "debug_messages_are_off_by_default",
-            debug_messages_are_off_by_default,
-        ),
-        (
-            "dyndbg_parameter_turns_debug_messages_on",
-            dyndbg_parameter_turns_debug_messages_on,
-        ),
-        (
-            "dynamic_debug_control_turns_them_on_and_off",
-            dynamic_debug_control_turns_them_on_and_off,
-        ),
+        case!(boot, boot_parameter_sets_the_number_of_devices),
+        case!(last, default_is_one_device_of_one_mib),
+        case!(last, parameters_are_shown_read_only_in_sysfs),
+        case!(last, out_of_range_parameters_are_refused_with_one_log_line),
+        case!(last, malformed_parameter_is_refused),
+        case!(last, load_and_unload_are_logged_once_each),
+        case!(last, twenty_unload_reload_cycles_keep_working),
+        case!(3, contents_are_gone_after_unload),
+        case!(last, unload_is_refused_while_a_device_is_open),
+        case!(last, open_files_hold_a_module_reference),
+        case!(last, debug_messages_are_off_by_default),
+        case!(last, dyndbg_parameter_turns_debug_messages_on),
+        case!(last, dynamic_debug_control_turns_them_on_and_off),
     ];
     Suite {
         name: "vdev_lifecycle".to_string(),
@@ -117,7 +79,7 @@ fn parameters_are_shown_read_only_in_sysfs() -> TestResult {
     Ok(())
 }
 
-fn out_of_range_parameters_are_refused() -> TestResult {
+fn out_of_range_parameters_are_refused_with_one_log_line() -> TestResult {
     let cases = [
         ("devices", "0", "1 to 64"),
         ("devices", "65", "1 to 64"),

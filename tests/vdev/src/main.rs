@@ -19,6 +19,9 @@
 //! The exit status is 0 when every test passed. The tests load and unload vdev themselves; the
 //! first one checks the module as init loaded it at boot.
 
+// Every unsafe block says why it is sound, as in the kernel (which turns the same lint on).
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod checkpoint;
 mod concurrency;
 mod differential;
@@ -104,19 +107,11 @@ fn main() {
         usage("--module goes with --step");
     }
 
-    let all = vec![
-        lifecycle::suite(),
-        checkpoint::suite(),
-        file::suite(),
-        differential::suite(),
-        concurrency::suite(),
-        faults::suite(),
-    ];
     // The fuzzer runs only when asked for, with --fuzz.
     let all = if only.as_deref() == Some("vdev_fuzz") {
         vec![fuzz::suite()]
     } else {
-        all
+        all_suites()
     };
     let suites: Vec<ktap::Suite> = match &only {
         Some(name) => {
@@ -131,22 +126,80 @@ fn main() {
         }
         None => all,
     };
-    // At a checkpoint: the tests of the steps so far.
-    let suites: Vec<ktap::Suite> = match step {
-        Some(step) => suites
-            .into_iter()
-            .filter_map(|suite| {
-                let cases: Vec<ktap::Case> = suite
-                    .cases
-                    .into_iter()
-                    .filter(|(name, _)| checkpoint::step_of(name).is_some_and(|from| from <= step))
-                    .collect();
-                let name = format!("step{step}_{}", suite.name);
-                (!cases.is_empty()).then_some(ktap::Suite { name, cases })
-            })
-            .collect(),
+    let suites = match step {
+        Some(step) => at_step(suites, step),
         None => suites,
     };
     let passed = ktap::run(&suites);
     std::process::exit(if passed { 0 } else { 1 });
+}
+
+/// Every suite but the fuzzer's, in the order they run.
+fn all_suites() -> Vec<ktap::Suite> {
+    vec![
+        lifecycle::suite(),
+        checkpoint::suite(),
+        file::suite(),
+        differential::suite(),
+        concurrency::suite(),
+        faults::suite(),
+    ]
+}
+
+/// The tests of `suites` that a driver at workshop step `step` must pass: those of steps 1 to
+/// `step`, in suites named `stepN_...`.
+fn at_step(suites: Vec<ktap::Suite>, step: u32) -> Vec<ktap::Suite> {
+    suites
+        .into_iter()
+        .filter_map(|suite| {
+            let cases: Vec<ktap::Case> = suite
+                .cases
+                .into_iter()
+                .filter(|case| case.step.is_some_and(|from| from <= step))
+                .collect();
+            let name = format!("step{step}_{}", suite.name);
+            (!cases.is_empty()).then_some(ktap::Suite { name, cases })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names_at(step: u32) -> Vec<&'static str> {
+        at_step(all_suites(), step)
+            .iter()
+            .flat_map(|suite| suite.cases.iter().map(|case| case.name))
+            .collect()
+    }
+
+    #[test]
+    fn step_4_checks_that_bad_user_pointers_fail_with_efault() {
+        assert!(names_at(4).contains(&"bad_user_pointers_fail_with_efault_and_change_nothing"));
+        assert!(!names_at(3).contains(&"bad_user_pointers_fail_with_efault_and_change_nothing"));
+    }
+
+    #[test]
+    fn each_step_adds_tests_and_the_last_runs_all_but_the_boot_check() {
+        let counts: Vec<usize> = (1..=checkpoint::LAST)
+            .map(|step| names_at(step).len())
+            .collect();
+        assert!(
+            counts.windows(2).all(|pair| pair[0] < pair[1]),
+            "{counts:?}"
+        );
+        let all: usize = all_suites().iter().map(|suite| suite.cases.len()).sum();
+        assert_eq!(counts[counts.len() - 1], all - 1);
+        assert!(!names_at(checkpoint::LAST).contains(&"boot_parameter_sets_the_number_of_devices"));
+    }
+
+    #[test]
+    fn test_names_are_unique() {
+        let mut names = names_at(checkpoint::LAST);
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count);
+    }
 }

@@ -22,6 +22,9 @@
 //! it back, MB/s, by device size) and, by number of devices, `load` (ms to load the module),
 //! `unload` (ms) and `open` (open, pread a byte, close, ns, round robin over all devices).
 
+// Every unsafe block says why it is sound, as in the kernel (which turns the same lint on).
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 #[allow(dead_code)]
 #[path = "../sys.rs"]
 mod sys;
