@@ -4,7 +4,7 @@
 # in (the test flavour), its code is in vmlinux:
 #
 #   terminal 1:  KIT_FLAVOUR=test ./scripts/run-kernel --gdb --append vdev.devices=4
-#   terminal 2:  gdb build/kernel-test/vmlinux -x debug/vdev-open.gdb
+#   terminal 2:  gdb build/6.12-x86_64-test/kernel/vmlinux -x debug/vdev-open.gdb
 #   terminal 1, in the guest:  cat /dev/vdev0
 #
 # run-kernel --gdb makes QEMU wait for gdb on port 1234 and boots with

@@ -10,8 +10,9 @@
 #   ktap_suite hello_module FILE    runs the suite in FILE, prints its result
 #
 # and a suite file plans its tests and runs them, each a shell function or
-# command whose exit status says whether it passed; what a failing test
-# printed becomes diagnostic lines just before its result:
+# command whose exit status says whether it passed; a diagnostic line
+# "# running NAME" comes first, and what a failing test printed becomes
+# diagnostic lines just before its result:
 #
 #   ktap_plan 2
 #   ktap_run hello_is_loaded_at_boot
@@ -57,6 +58,8 @@ ktap_run() {
 	shift
 	[ $# -gt 0 ] || set -- "$ktap_name"
 	ktap_tests=$((ktap_tests + 1))
+	# Said first, so that a test during which the kernel crashes has a name.
+	echo "    # running $ktap_name"
 	if ktap_output=$("$@" 2>&1); then
 		echo "    ok $ktap_tests $ktap_name"
 	else

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 #
 # vdev built into the kernel (the test flavour), booted with vdev.devices=4
 # and vdev.dyndbg=+p: the kernel itself parses the parameters from its

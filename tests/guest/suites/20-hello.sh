@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 #
 # The hello module (samples-rust/rust_hello.rs): init loads it at boot, and
 # it can be unloaded and loaded again, saying so each time.

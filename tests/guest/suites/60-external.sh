@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 #
 # vdev built out of tree (external/vdev, by scripts/build-external) loads in
 # place of the in-tree module and works the same; scripts/build-tests puts

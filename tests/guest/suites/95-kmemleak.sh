@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 #
 # After every other test: nothing leaked. kmemleak (the debug flavour has
 # it) scans memory for allocated objects that nothing points to any more.

@@ -6,26 +6,32 @@
 # rebuilds and reboots after a save, and rust-analyzer resolves the kernel
 # crate in our modules with the rust-project.json of gen-rust-project.
 # shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
+# shellcheck source=scripts/lib.sh # the model: where every output is
+. "$KIT_ROOT/scripts/lib.sh"
 
 rustdoc_documents_our_abstractions() {
-	local docs=$KIT_ROOT/build/rustdoc page
+	local docs=$KIT_RUSTDOC_LINK page
 	for page in kernel/miscdevice/trait.MiscDevice.html \
 		kernel/miscdevice/struct.MiscDeviceRegistration.html \
 		kernel/fs/file/struct.File.html \
 		kernel/module_param/struct.ModuleParamAccess.html \
 		macros/macro.module.html; do
-		[ -f "$docs/$page" ] || fail "build/rustdoc/$page is missing (run scripts/build-docs)"
+		[ -f "$docs/$page" ] || fail "${docs#"$KIT_ROOT/"}/$page is missing (run scripts/build-docs)"
 	done
 	grep -q 'params' "$docs/macros/macro.module.html" || fail "module!'s page does not document params"
 }
 
 rustdoc_reports_no_warnings() {
-	[ -f "$KIT_ROOT/build/rustdoc.log" ] || fail "no build/rustdoc.log (run scripts/build-docs)"
-	! grep -E 'warning|error' "$KIT_ROOT/build/rustdoc.log" || fail "rustdoc complained"
+	[ -f "$KIT_LOGS/rustdoc.log" ] || fail "no ${KIT_LOGS#"$KIT_ROOT/"}/rustdoc.log (run scripts/build-docs)"
+	! grep -E 'warning|error' "$KIT_LOGS/rustdoc.log" || fail "rustdoc complained"
 }
 
+# The README's gdb recipe, on the test flavour (vdev built in): run-kernel
+# names the flavour's vmlinux, and gdb stops in vdev's open with it.
 gdb_recipe_stops_in_vdevs_open() {
-	local rc=0 qemu waited
+	local rc=0 qemu waited vmlinux
+	# shellcheck disable=SC2016 # expanded by eval, for the test flavour
+	vmlinux=$(kit_with KIT_FLAVOUR=test eval 'echo "$KIT_VMLINUX"')
 	KIT_FLAVOUR='test' "$KIT_ROOT/scripts/run-kernel" --gdb --timeout 120 \
 		--append vdev.devices=4 --exec 'cat /dev/vdev0' >"$work/gdb-guest.log" 2>&1 </dev/null &
 	qemu=$!
@@ -34,9 +40,10 @@ gdb_recipe_stops_in_vdevs_open() {
 		(exec 3<>/dev/tcp/127.0.0.1/1234) 2>/dev/null && break
 		sleep 0.2
 	done
-	timeout 120 gdb -batch -nx -x "$KIT_ROOT/debug/vdev-open.gdb" \
-		"$KIT_ROOT/build/kernel-test/vmlinux" >"$work/gdb.log" 2>&1 || true
+	timeout 120 gdb -batch -nx -x "$KIT_ROOT/debug/vdev-open.gdb" "$vmlinux" >"$work/gdb.log" 2>&1 || true
 	wait "$qemu" || rc=$?
+	grep -qF "gdb ${vmlinux#"$KIT_ROOT/"} " "$work/gdb-guest.log" ||
+		fail "run-kernel's hint does not name the test flavour's vmlinux: $(grep -m1 'gdb ' "$work/gdb-guest.log")"
 	[ "$rc" -eq 0 ] || fail "the guest under gdb failed (exit $rc, port waited for $waited times): $(tail -n 3 "$work/gdb-guest.log")"
 	grep -q 'hit Breakpoint 1, .*MiscdeviceVTable<rust_vdev.*::open' "$work/gdb.log" ||
 		fail "gdb did not stop in vdev's open: $(tail -n 5 "$work/gdb.log")"
@@ -48,8 +55,16 @@ screen() {
 	tmux -L workshop-test capture-pane -p -S -5000 -t watch
 }
 
-watch_mode_reboots_after_a_save() {
-	local _ boots
+# makes: how many kernel builds of the workshop flavour run now (each has
+# one top-level make, which kmake starts).
+makes() {
+	pgrep -fc "^make -C $KIT_LINUX O=$KIT_KOBJ " || true
+}
+
+# A save while the kernel builds stops that build, rebuilds and boots again:
+# never two builds at once in one output directory.
+watch_mode_stops_the_build_under_way_and_reboots_after_a_save() {
+	local _ boots most=0 now
 	tmux -L workshop-test kill-server 2>/dev/null || true
 	# The pane outlives watch, so that its last words can be read.
 	tmux -L workshop-test new-session -d -s watch -x 160 -y 50 "$KIT_ROOT/scripts/watch; sleep 60"
@@ -58,9 +73,18 @@ watch_mode_reboots_after_a_save() {
 		sleep 0.1
 	done
 	screen | grep -q 'workshop:/#' || fail "no guest shell after 60 s: $(screen | tail -n 5)"
-	# A watched file whose change needs no kernel rebuild, to keep the test short.
-	touch "$KIT_ROOT/initramfs/etc/profile"
+	# A save that makes the kernel's make run (it rebuilds one small module)...
+	touch "$KIT_ROOT/samples-rust/rust_hello.rs"
+	for _ in $(seq 300); do
+		[ "$(makes)" -eq 0 ] || break
+		sleep 0.1
+	done
+	[ "$(makes)" -gt 0 ] || fail "no kernel build started within 30 s of the save: $(screen | tail -n 5)"
+	# ... and another while it runs.
+	touch "$KIT_ROOT/samples-rust/rust_hello.rs"
 	for _ in $(seq 600); do
+		now=$(makes)
+		[ "$now" -le "$most" ] || most=$now
 		boots=$(screen | grep -c 'Modules loaded at boot')
 		[ "$boots" -ge 2 ] && screen | grep -v '^$' | tail -n 3 | grep -q 'workshop:/#' && break
 		sleep 0.1
@@ -73,13 +97,15 @@ watch_mode_reboots_after_a_save() {
 	local last
 	last=$(screen)
 	tmux -L workshop-test kill-server 2>/dev/null || true
+	[ "$most" -le 1 ] || fail "$most kernel builds ran at once: the first save's build went on"
+	[ "$(makes)" -eq 0 ] || fail "a kernel build is still running after watch ended"
 	[ "$boots" -ge 2 ] || fail "no second boot within 60 s of the save: $(tail -n 5 <<<"$last")"
 	grep -q 'done watching' <<<"$last" || fail "poweroff did not end watch mode: $(tail -n 5 <<<"$last")"
 }
 
 rust_analyzer_resolves_the_kernel_crate_in_our_modules() {
 	local out ours unexpected
-	[ -f "$KIT_ROOT/rust-project.json" ] || fail "no rust-project.json (run scripts/gen-rust-project)"
+	[ -f "$KIT_RUST_PROJECT" ] || fail "no rust-project.json (run scripts/gen-rust-project)"
 	out=$(timeout 300 /usr/bin/rust-analyzer diagnostics "$KIT_ROOT" 2>&1) || true
 	grep -q "processing $KIT_ROOT/samples-rust/rust_vdev.rs" <<<"$out" ||
 		fail "rust-analyzer did not load samples-rust/rust_vdev.rs: $(tail -n 3 <<<"$out")"
@@ -96,5 +122,5 @@ ktap_plan 5
 ktap_run rustdoc_documents_our_abstractions
 ktap_run rustdoc_reports_no_warnings
 ktap_run gdb_recipe_stops_in_vdevs_open
-ktap_run watch_mode_reboots_after_a_save
+ktap_run watch_mode_stops_the_build_under_way_and_reboots_after_a_save
 ktap_run rust_analyzer_resolves_the_kernel_crate_in_our_modules

@@ -6,29 +6,81 @@
 # 70-checkpoints.)
 # shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
 
-check_step_names_what_an_unfinished_driver_is_missing() {
+# edited STEP NAME SED-SCRIPT: checkpoint STEP's solution edited by
+# SED-SCRIPT, in $work/NAME.rs; the test fails if the edit changed nothing.
+edited() {
+	local solution
+	solution=$(find "$KIT_ROOT/checkpoints" -path "*/$1-*/rust_vdev.rs")
+	sed "$3" "$solution" >"$work/$2.rs"
+	! cmp -s "$solution" "$work/$2.rs" || fail "the test's edit of checkpoint $1 changed nothing"
+}
+
+# check_step STEP NAME: check-step STEP on $work/NAME.rs, its output in
+# $work/NAME.log; prints its exit status.
+check_step() {
 	local rc=0
+	"$KIT_ROOT/scripts/check-step" "$1" "$work/$2.rs" >"$work/$2.log" 2>&1 || rc=$?
+	echo "$rc"
+}
+
+check_step_names_what_an_unfinished_driver_is_missing() {
+	local rc
 	# Checkpoint 2's driver has no read or write: at step 3 those tests fail.
 	cp "$KIT_ROOT/checkpoints/2-misc-device/rust_vdev.rs" "$work/my_vdev.rs"
-	"$KIT_ROOT/scripts/check-step" 3 "$work/my_vdev.rs" >"$work/check-step.log" 2>&1 || rc=$?
-	[ "$rc" -eq 1 ] || fail "check-step exited with $rc, not 1: $(tail -n 3 "$work/check-step.log")"
-	grep -q '^  passes:  device_opens_and_closes_many_times$' "$work/check-step.log" ||
+	rc=$(check_step 3 my_vdev)
+	[ "$rc" -eq 1 ] || fail "check-step exited with $rc, not 1: $(tail -n 3 "$work/my_vdev.log")"
+	grep -q '^  passes:  device_opens_and_closes_many_times$' "$work/my_vdev.log" ||
 		fail "step 2's behaviour is not reported as passing"
-	grep -q '^  MISSING: echo_then_cat_shows_the_text$' "$work/check-step.log" ||
+	grep -q '^  MISSING: echo_then_cat_shows_the_text$' "$work/my_vdev.log" ||
 		fail "the missing read and write are not reported"
-	grep -q "echo's write: got Err(EINVAL)" "$work/check-step.log" ||
+	grep -q "echo's write: got Err(EINVAL)" "$work/my_vdev.log" ||
 		fail "the reason (write fails with EINVAL) is not shown"
-	grep -q '4 still missing' "$work/check-step.log" || fail "the count of missing tests is wrong"
+	grep -q '4 still missing' "$work/my_vdev.log" || fail "the count of missing tests is wrong"
 }
 
 check_step_shows_compiler_errors_in_the_attendees_file() {
-	local rc=0
-	sed 's/Ok(VDevModule)/Ok(VDevModul)/' "$KIT_ROOT/checkpoints/1-hello/rust_vdev.rs" >"$work/broken.rs"
-	"$KIT_ROOT/scripts/check-step" 1 "$work/broken.rs" >"$work/broken.log" 2>&1 || rc=$?
+	local rc
+	edited 1 broken 's/Ok(VDevModule)/Ok(VDevModul)/'
+	rc=$(check_step 1 broken)
 	[ "$rc" -eq 1 ] || fail "check-step exited with $rc on a file that does not build"
 	grep -q -- "--> $work/broken.rs:" "$work/broken.log" ||
 		fail "the compiler's message does not point at the attendee's file: $(grep -m1 -- '-->' "$work/broken.log")"
 	grep -q 'does not build yet' "$work/broken.log" || fail "no clear verdict"
+}
+
+# An attendee compares their file with the solution: each run tests the file
+# it is given, even one older than the last file built.
+check_step_tests_the_file_it_is_given_not_the_last_one_built() {
+	local rc
+	# Step 4's solution with O_APPEND ignored must fail that test...
+	edited 4 no_append 's/file.flags() & flags::O_APPEND != 0/false/'
+	rc=$(check_step 4 no_append)
+	[ "$rc" -eq 1 ] || fail "check-step passed a driver that ignores O_APPEND (exit $rc)"
+	grep -q '^  MISSING: o_append_writes_go_to_the_end$' "$work/no_append.log" ||
+		fail "the broken O_APPEND is not reported: $(grep -m3 MISSING "$work/no_append.log")"
+	# ... and the solution, an older file, must pass it right after.
+	cp -p "$KIT_ROOT/checkpoints/4-offsets/rust_vdev.rs" "$work/solution.rs"
+	touch -d '1 hour ago' "$work/solution.rs"
+	rc=$(check_step 4 solution)
+	[ "$rc" -eq 0 ] ||
+		fail "the solution fails after a broken file: $(grep -m3 -E 'MISSING|CRASHED|error' "$work/solution.log")"
+	grep -q '^  passes:  o_append_writes_go_to_the_end$' "$work/solution.log" || fail "O_APPEND not reported passing"
+}
+
+# A driver that crashes the kernel: check-step shows the panic, which names
+# the line of the attendee's own file, and the test that was running.
+check_step_names_the_line_and_the_test_of_a_crash() {
+	local rc
+	# Step 3's solution without its check for a read past the end: the
+	# subtraction after it overflows, and Rust panics.
+	edited 3 crash '/Past the end there is nothing to read/,/^        }$/d'
+	rc=$(check_step 3 crash)
+	[ "$rc" -eq 1 ] || fail "check-step exited with $rc on a driver that crashes"
+	grep -qE '^  CRASHED: [a-z_0-9]+: the kernel crashed while this test ran' "$work/crash.log" ||
+		fail "no test is named as the one that crashed: $(tail -n 8 "$work/crash.log")"
+	grep -qE "panicked at $work/crash.rs:[0-9]+:[0-9]+" "$work/crash.log" ||
+		fail "the panic does not name the attendee's file and line: $(grep -m2 -A1 CRASHED "$work/crash.log")"
+	grep -q 'overflow' "$work/crash.log" || fail "the panic's reason is not shown"
 }
 
 check_step_passes_a_finished_step() {
@@ -37,7 +89,9 @@ check_step_passes_a_finished_step() {
 	grep -q 'All 1 tests of steps 1 to 1 pass' "$work/step1.log" || fail "no verdict: $(tail -n 2 "$work/step1.log")"
 }
 
-ktap_plan 3
+ktap_plan 5
 ktap_run check_step_names_what_an_unfinished_driver_is_missing
 ktap_run check_step_shows_compiler_errors_in_the_attendees_file
+ktap_run check_step_tests_the_file_it_is_given_not_the_last_one_built
+ktap_run check_step_names_the_line_and_the_test_of_a_crash
 ktap_run check_step_passes_a_finished_step

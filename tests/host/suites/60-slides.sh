@@ -5,6 +5,8 @@
 # Chromium (tests/slides/render.cjs) fails a slide whose image is missing.
 # (tests/slides/run checks the real deck; scripts/test runs it.)
 # shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
+# shellcheck source=scripts/lib.sh # the model: where the slides are built
+. "$KIT_ROOT/scripts/lib.sh"
 
 # include_fails TEXT WHY: slides-include refuses a deck made of TEXT, and
 # says WHY.
@@ -38,11 +40,11 @@ an_include_copies_the_lines_from_the_code() {
 }
 
 render_check_fails_a_slide_whose_image_is_missing() {
-	local marp=$KIT_ROOT/build/slides/npm/node_modules/.bin/marp rc=0
-	[ -x "$marp" ] || fail "Marp is not installed in build/slides/npm (run scripts/build-slides)"
+	local marp=$KIT_SLIDES/npm/node_modules/.bin/marp rc=0
+	[ -x "$marp" ] || fail "Marp is not installed in ${KIT_SLIDES#"$KIT_ROOT/"}/npm (run scripts/build-slides)"
 	printf -- '---\nmarp: true\n---\n\n# Fine\n\n---\n\n# Broken\n\n![gone](missing.png)\n' >"$work/broken.md"
 	"$marp" --no-stdin "$work/broken.md" -o "$work/broken.html" >/dev/null 2>&1 || fail "Marp failed"
-	node "$KIT_ROOT/tests/slides/render.cjs" "$work/broken.html" "$KIT_ROOT/build/slides/npm" "$work/shots" \
+	node "$KIT_ROOT/tests/slides/render.cjs" "$work/broken.html" "$KIT_SLIDES/npm" "$work/shots" \
 		>"$work/render.log" 2>&1 || rc=$?
 	[ "$rc" -eq 1 ] || fail "the render check exited with $rc, not 1: $(tail -n 3 "$work/render.log")"
 	grep -q '^    not ok 1 deck_loads_without_errors' "$work/render.log" || fail "the deck loaded without an error"

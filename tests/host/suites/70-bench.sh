@@ -22,7 +22,10 @@ bench_reports_every_measurement_with_its_ratios() {
 		fail "bench.csv has $(($(wc -l <"$work/bench/bench.csv") - 1)) rows, not 75"
 	python3 -c 'import sys, xml.etree.ElementTree as e; e.parse(sys.argv[1])' "$work/bench/bench.svg" ||
 		fail "bench.svg is not well-formed"
-	[ "$(grep -c '<rect' "$work/bench/bench.svg")" -gt 50 ] || fail "bench.svg has hardly any bars"
+	# matplotlib draws each bar as a patch: 24 ratios, 4 x 3 throughputs.
+	[ "$(grep -c '<g id="patch_' "$work/bench/bench.svg")" -gt 36 ] || fail "bench.svg has hardly any bars"
+	[ "$(head -c 8 "$work/bench/bench.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+		fail "bench.png is not a PNG"
 }
 
 bench_report_refuses_incomplete_samples() {
