@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The fast tier, part 2: the unit tests of our tools, on recorded logs
+# (tests/unit/fixtures), and of the test program. No kernel is needed, only
+# the prepared tree, whose KTAP parser the tools use.
+# shellcheck shell=bash disable=SC2031 # KIT_ROOT is only read
+
+python_tools_pass_their_unit_tests() {
+	local out
+	out=$(cd "$KIT_ROOT" && /usr/bin/python3 -m unittest discover -s tests/unit 2>&1) || fail "$out"
+}
+
+test_program_passes_its_unit_tests() {
+	local out target_dir
+	target_dir=$(. "$KIT_ROOT/scripts/lib.sh" && echo "$KIT_CARGO_TARGET")
+	out=$(cargo test --quiet --locked --target-dir "$target_dir" \
+		--manifest-path "$KIT_ROOT/tests/vdev/Cargo.toml" 2>&1) || fail "$out"
+}
+
+every_script_answers_help_with_its_usage_and_status_0() {
+	local script out rc
+	for script in "$KIT_ROOT"/scripts/*; do
+		[ -f "$script" ] && [ -x "$script" ] || continue
+		rc=0
+		out=$("$script" --help 2>/dev/null) || rc=$?
+		[ "$rc" -eq 0 ] || fail "${script##*/} --help exited with $rc"
+		grep -qi '^usage: scripts/' <<<"$out" || fail "${script##*/} --help shows no usage on stdout"
+	done
+}
+
+# Scripts whose arguments are not passed on to another program.
+a_wrong_option_is_named_with_the_usage_and_status_2() {
+	local name out rc
+	for name in bench bench-report build-checkpoints build-docs build-external build-slides \
+		build-tests check-step fuzz gen-initramfs gen-rust-project ktap-report prepare-linux \
+		run-kernel setup slides-include target test; do
+		rc=0
+		out=$("$KIT_ROOT/scripts/$name" --wrong-option x 2>&1 >/dev/null) || rc=$?
+		[ "$rc" -eq 2 ] || fail "$name --wrong-option exited with $rc, not 2"
+		grep -q -- '--wrong-option' <<<"$out" || fail "$name does not say which option was wrong: $out"
+		grep -qi 'usage: scripts/' <<<"$out" || fail "$name shows no usage on a wrong option"
+	done
+}
+
+ktap_plan 4
+ktap_run python_tools_pass_their_unit_tests
+ktap_run test_program_passes_its_unit_tests
+ktap_run every_script_answers_help_with_its_usage_and_status_0
+ktap_run a_wrong_option_is_named_with_the_usage_and_status_2
