@@ -354,6 +354,8 @@ KIT_STEPS_DONE=()
 
 # kit_build STEP...: run each STEP of the target, after the steps it needs,
 # each once per call of a script (setup once, prepare-linux once a kernel).
+# It stops at the first step that fails, and fails too. (Its "|| return"s
+# are needed: set -e is off in a function whose status its caller tests.)
 kit_build() {
 	local step key need
 	for step in "$@"; do
@@ -365,9 +367,9 @@ kit_build() {
 		esac
 		[[ " ${KIT_STEPS_DONE[*]} " != *" $key "* ]] || continue
 		for need in ${KIT_NEEDS[$step]}; do
-			kit_build "$need"
+			kit_build "$need" || return
 		done
-		"$KIT_ROOT/scripts/$step"
+		"$KIT_ROOT/scripts/$step" || return
 		KIT_STEPS_DONE+=("$key")
 	done
 }
@@ -455,6 +457,7 @@ kit_build_vdev() {
 		"$dir/rust_vdev.rs" "$KIT_KOBJ/rust/kernel.o"; then
 		return 0
 	fi
-	kmake -s M="$dir" KRUSTFLAGS="--remap-path-prefix=$dir/rust_vdev.rs=$file" "$@" modules
+	# "|| return": callers test this function's status, which turns set -e off in it.
+	kmake -s M="$dir" KRUSTFLAGS="--remap-path-prefix=$dir/rust_vdev.rs=$file" "$@" modules || return
 	kit_done "vdev-${dir//\//_}"
 }

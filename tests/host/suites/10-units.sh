@@ -20,7 +20,7 @@ test_program_passes_its_unit_tests() {
 every_script_answers_help_with_its_usage_and_status_0() {
 	local script out rc
 	for script in "$KIT_ROOT"/scripts/*; do
-		[ -f "$script" ] && [ -x "$script" ] || continue
+		if [ ! -f "$script" ] || [ ! -x "$script" ]; then continue; fi
 		rc=0
 		out=$("$script" --help 2>/dev/null) || rc=$?
 		[ "$rc" -eq 0 ] || fail "${script##*/} --help exited with $rc"
