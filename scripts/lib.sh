@@ -190,13 +190,15 @@ kit_target() {
 }
 
 # Outputs that belong to no target: scripts/test's report, the slides, the
-# editor's project, watch mode's state.
+# editor's project, watch mode's and the container's state.
 KIT_REPORT=$KIT_BUILD/test
 # The documentation of the kernel crate last built, by build-docs.
 KIT_RUSTDOC_LINK=$KIT_BUILD/rustdoc
 KIT_SLIDES=$KIT_BUILD/slides
 KIT_RUST_PROJECT=$KIT_ROOT/rust-project.json
 KIT_WATCH_STATE=$KIT_BUILD/watch
+# What enter-build-env keeps on the host: podman's settings, debootstrap's log.
+KIT_CONTAINER_STATE=$KIT_BUILD/container
 # The patterns of a crashing kernel, shared by run-kernel (host) and the
 # guest's kernel-log test: the guest reads the same file in /etc/workshop.
 KIT_CRASH_PATTERNS=$KIT_ROOT/initramfs/etc/workshop/crash-patterns
