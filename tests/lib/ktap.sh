@@ -76,6 +76,16 @@ ktap_skip() {
 	echo "    ok $ktap_tests $1 # SKIP $2"
 }
 
+# status_of OUT COMMAND...: run COMMAND, with no input and its output in
+# OUT, and print its exit status (for tests that expect it to fail).
+status_of() {
+	status_of_out=$1
+	shift
+	status_of_rc=0
+	"$@" >"$status_of_out" 2>&1 </dev/null || status_of_rc=$?
+	echo "$status_of_rc"
+}
+
 # fail MESSAGE: print MESSAGE (it becomes the diagnostic) and end the test
 # as failed. Each test runs in a subshell of ktap_run, which this exits.
 fail() {

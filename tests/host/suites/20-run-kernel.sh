@@ -9,10 +9,9 @@ run_kernel=$KIT_ROOT/scripts/run-kernel
 
 # boot OUT ARGS...: run-kernel ARGS, its output in OUT; prints its exit status.
 boot() {
-	local out=$1 rc=0
+	local out=$1
 	shift
-	"$run_kernel" "$@" >"$out" 2>&1 </dev/null || rc=$?
-	echo "$rc"
+	status_of "$out" "$run_kernel" "$@"
 }
 
 exec_returns_the_guest_commands_exit_status() {

@@ -18,9 +18,7 @@ edited() {
 # check_step STEP NAME: check-step STEP on $work/NAME.rs, its output in
 # $work/NAME.log; prints its exit status.
 check_step() {
-	local rc=0
-	"$KIT_ROOT/scripts/check-step" "$1" "$work/$2.rs" >"$work/$2.log" 2>&1 || rc=$?
-	echo "$rc"
+	status_of "$work/$2.log" "$KIT_ROOT/scripts/check-step" "$1" "$work/$2.rs"
 }
 
 check_step_names_what_an_unfinished_driver_is_missing() {

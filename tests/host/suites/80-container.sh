@@ -11,10 +11,9 @@
 # in_container NAME COMMAND...: run COMMAND in the container, output in
 # $work/NAME.log; prints its exit status.
 in_container() {
-	local name=$1 rc=0
+	local name=$1
 	shift
-	"$KIT_ROOT/scripts/enter-build-env" "$@" >"$work/$name.log" 2>&1 </dev/null || rc=$?
-	echo "$rc"
+	status_of "$work/$name.log" "$KIT_ROOT/scripts/enter-build-env" "$@"
 }
 
 setup_in_the_container_finds_the_whole_toolchain() {
