@@ -18,7 +18,9 @@ target remote :1234
 
 # The misc device abstraction's open, for vdev (VDev::open is inlined into
 # it): Rust symbol names carry their crate and generics, so match a pattern.
-rbreak ^<kernel\[[0-9a-f]*\]::miscdevice::MiscdeviceVTable<rust_vdev\[[0-9a-f]*\]::VDev>>::open$
+# gdb 13 (Debian 12) shows each crate with its hash, kernel[f60e...], gdb 16
+# (Debian 13) without: the pattern takes both.
+rbreak ^<kernel\[*[0-9a-f]*\]*::miscdevice::MiscdeviceVTable<rust_vdev\[*[0-9a-f]*\]*::VDev>>::open$
 continue
 
 # Stopped in open: how did we get here? Through the VFS and the misc layer.
