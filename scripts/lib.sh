@@ -199,6 +199,9 @@ KIT_RUST_PROJECT=$KIT_ROOT/rust-project.json
 KIT_WATCH_STATE=$KIT_BUILD/watch
 # What enter-build-env keeps on the host: podman's settings, debootstrap's log.
 KIT_CONTAINER_STATE=$KIT_BUILD/container
+# run-kernel's answer to "does QEMU work with KVM here?": the host's boot id
+# and QEMU's version on its first line, yes or no on its second.
+KIT_KVM_PROBE=$KIT_CACHE/kvm-probe
 # The patterns of a crashing kernel, shared by run-kernel (host) and the
 # guest's kernel-log test: the guest reads the same file in /etc/workshop.
 KIT_CRASH_PATTERNS=$KIT_ROOT/initramfs/etc/workshop/crash-patterns
@@ -252,6 +255,14 @@ kit_toolchain() {
 		LIBCLANG_PATH=/usr/lib/llvm-$KIT_LLVM_MAJOR/lib
 	fi
 	export LIBCLANG_PATH
+}
+
+# kit_kvm_probed: yes or no, as run-kernel's probe found since the host
+# booted; nothing when it has not run since.
+kit_kvm_probed() {
+	[ -f "$KIT_KVM_PROBE" ] &&
+		[ "$(head -n1 "$KIT_KVM_PROBE" | cut -d' ' -f1)" = "$(cat /proc/sys/kernel/random/boot_id)" ] &&
+		sed -n 2p "$KIT_KVM_PROBE"
 }
 
 # kit_toolchain_id: one line that changes when any tool of the build does.
