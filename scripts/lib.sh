@@ -8,6 +8,7 @@
 # A *target* is a kernel, an architecture and a flavour, chosen with
 #
 #   KIT_KERNEL    the kernel release series: 6.12 (the LTS, the default)
+#                 or 7.2 (mainline)
 #   KIT_ARCH      the guest's architecture: x86_64 (the default: the host's)
 #   KIT_FLAVOUR   workshop (the default), or NAME for the workshop kernel
 #                 plus linux-config/NAME.config: test (vdev built in, Clippy,
@@ -79,7 +80,7 @@ KIT_BINDGEN_VERSION=0.73.2
 KIT_LLVM_MAJOR=22
 
 # The kernels, architectures and flavours the kit knows.
-KIT_KERNELS=(6.12)
+KIT_KERNELS=(6.12 7.2)
 KIT_ARCHS=(x86_64)
 KIT_FLAVOURS=(workshop test debug)
 
@@ -119,7 +120,22 @@ kit_target() {
 	KIT_LINUX=$KIT_ROOT/linux/$KIT_KERNEL
 	KIT_PATCHES=$KIT_ROOT/patches/$KIT_KERNEL
 	KIT_DEBIAN_SOURCE=linux-source-$KIT_KERNEL
-	KIT_DEBIAN_TARBALL=/usr/src/linux-source-$KIT_KERNEL.tar.xz
+	case "$KIT_KERNEL" in
+	# The LTS: Debian 12 and 13 carry it in main; setup installs it.
+	6.12)
+		KIT_KERNEL_TESTED=6.12.117
+		KIT_DEBIAN_SUITES=()
+		KIT_DEBIAN_TARBALL=/usr/src/linux-source-$KIT_KERNEL.tar.xz
+		;;
+	# Mainline: only Debian's backports and unstable carry it. The package
+	# is fetched (scripts/fetch-kernel-source) into the kit's cache, without
+	# adding those suites to the system's sources.
+	7.2)
+		KIT_KERNEL_TESTED=7.2.11
+		KIT_DEBIAN_SUITES=(trixie-backports sid)
+		KIT_DEBIAN_TARBALL=$KIT_CACHE/sources/linux-source-$KIT_KERNEL.tar.xz
+		;;
+	esac
 
 	# The architecture: how the kernel is built, and how QEMU runs it.
 	case "$KIT_ARCH" in
