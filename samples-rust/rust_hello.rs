@@ -17,7 +17,7 @@ use kernel::prelude::*;
 module! {
     type: RustHello,
     name: "rust_hello",
-    author: "Rust for Linux workshop",
+    authors: ["Rust for Linux workshop"],
     description: "The workshop's hello module",
     license: "GPL",
 }

@@ -21,20 +21,19 @@
 //! Built in, it takes the same parameters from the kernel command line: `vdev.devices=4`.
 
 use kernel::{
-    fmt,
-    fs::{file::flags, File},
+    fs::{file::flags, File, Kiocb},
+    iov::{IovIterDest, IovIterSource},
     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration, SeekFrom},
     new_mutex,
     prelude::*,
     str::CString,
     sync::{Arc, ArcBorrow, Mutex},
-    uaccess::{UserSliceReader, UserSliceWriter},
 };
 
 module! {
     type: VDevModule,
     name: "vdev",
-    author: "Rust for Linux workshop",
+    authors: ["Rust for Linux workshop"],
     description: "Virtual devices that behave like files in kernel memory",
     license: "GPL",
     params: {
@@ -72,8 +71,6 @@ struct VDev;
 
 #[vtable]
 impl MiscDevice for VDev {
-    const OWNER: &'static ThisModule = &THIS_MODULE;
-
     /// Each registered device owns a reference to its [`Device`]...
     type RegistrationData = Arc<Device>;
 
@@ -92,67 +89,59 @@ impl MiscDevice for VDev {
         Ok(device)
     }
 
-    // `#[inline]` on `read` and `write`: they are called from one place, the entry point that
-    // the misc device abstraction gives the VFS, and folding them into it saves a call on
-    // every read and write (measured with `scripts/bench --instructions`).
-    #[inline]
-    fn read(
-        device: ArcBorrow<'_, Device>,
-        _file: &File,
-        buf: &mut UserSliceWriter,
-        pos: &mut i64,
-    ) -> Result<usize> {
+    fn read_iter(mut kiocb: Kiocb<'_, Arc<Device>>, buf: &mut IovIterDest<'_>) -> Result<usize> {
+        let device = kiocb.file();
         let contents = device.contents.lock();
         // The VFS never passes a negative position.
-        let start = usize::try_from(*pos)?;
+        let start = usize::try_from(kiocb.ki_pos())?;
         // Past the end there is nothing to read.
-        if start >= contents.len() {
+        if start >= contents.len() || buf.is_empty() {
             return Ok(0);
         }
-        let count = buf.len().min(contents.len() - start);
-        buf.write_slice(&contents[start..start + count])?;
-        *pos = i64::try_from(start + count)?;
+        // Copy what fits in the buffer, from `start` on.
+        let count = buf.copy_to_iter(&contents[start..]);
+        // Not a byte could be copied: the buffer is not the caller's to write.
+        if count == 0 {
+            return Err(EFAULT);
+        }
+        *kiocb.ki_pos_mut() = i64::try_from(start + count)?;
         pr_debug!("vdev{}: read {count} bytes at {start}\n", device.index);
         Ok(count)
     }
 
-    #[inline]
-    fn write(
-        device: ArcBorrow<'_, Device>,
-        file: &File,
-        buf: &mut UserSliceReader,
-        pos: &mut i64,
-    ) -> Result<usize> {
+    fn write_iter(mut kiocb: Kiocb<'_, Arc<Device>>, buf: &mut IovIterSource<'_>) -> Result<usize> {
         // Writing nothing succeeds wherever the position is, as for a regular file.
         if buf.is_empty() {
             return Ok(0);
         }
+        let device = kiocb.file();
         let mut contents = device.contents.lock();
         // With O_APPEND every write goes to the end, wherever the position is.
-        let start = if file.flags() & flags::O_APPEND != 0 {
+        let start = if kiocb.is_append() {
             contents.len()
         } else {
-            usize::try_from(*pos)?
+            usize::try_from(kiocb.ki_pos())?
         };
         if start >= device.capacity {
             return Err(ENOSPC);
         }
-        // Write what fits.
-        let count = buf.len().min(device.capacity - start);
+        // Make room for what fits: writing past the end grows the device, and the hole up to
+        // `start` reads as zeros. If memory runs out (ENOMEM), nothing has changed yet.
+        let len = contents.len();
+        let fits = buf.len().min(device.capacity - start);
+        if start + fits > len {
+            contents.extend_with(start + fits - len, 0, GFP_KERNEL)?;
+        }
+        let count = buf.copy_from_iter(&mut contents[start..start + fits]);
+        // Give back the room that was not written to. If not a byte could be copied (EFAULT),
+        // the device is left as it was.
+        contents.truncate(len.max(start + count));
+        if count == 0 {
+            return Err(EFAULT);
+        }
         let end = start + count;
 
-        // Copy the bytes from user space first, and only then change the device: if the copy
-        // fails (EFAULT) or memory runs out (ENOMEM), the device is left as it was.
-        let mut data = KVVec::new();
-        buf.read_vec(&mut data, count, GFP_KERNEL)?;
-        // Writing past the end grows the device; the hole up to `start` reads as zeros.
-        if end > contents.len() {
-            let grow = end - contents.len();
-            contents.extend_with(grow, 0, GFP_KERNEL)?;
-        }
-        contents[start..end].copy_from_slice(&data);
-
-        *pos = i64::try_from(end)?;
+        *kiocb.ki_pos_mut() = i64::try_from(end)?;
         pr_debug!("vdev{}: wrote {count} bytes at {start}\n", device.index);
         Ok(count)
     }
@@ -190,6 +179,7 @@ impl kernel::Module for VDevModule {
 
         let mut devices = KVec::with_capacity(count as usize, GFP_KERNEL)?;
         for index in 0..count {
+            // The registration's data: a new `Device`, or the error that the registration fails with.
             let device = Arc::pin_init(
                 pin_init!(Device {
                     index,
@@ -197,7 +187,7 @@ impl kernel::Module for VDevModule {
                     contents <- new_mutex!(KVVec::new()),
                 }),
                 GFP_KERNEL,
-            )?;
+            );
             let name = CString::try_from_fmt(fmt!("vdev{index}"))?;
             let options = MiscDeviceOptions { name: &name };
             // If this fails, the devices registered so far are removed again when `devices`

@@ -11,7 +11,7 @@ use kernel::prelude::*;
 module! {
     type: VDevModule,
     name: "vdev",
-    author: "Rust for Linux workshop",
+    authors: ["Rust for Linux workshop"],
     description: "Workshop checkpoint 1: hello",
     license: "GPL",
 }

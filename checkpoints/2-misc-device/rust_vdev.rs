@@ -17,7 +17,7 @@ use kernel::{
 module! {
     type: VDevModule,
     name: "vdev",
-    author: "Rust for Linux workshop",
+    authors: ["Rust for Linux workshop"],
     description: "Workshop checkpoint 2: one misc device",
     license: "GPL",
 }
@@ -27,9 +27,6 @@ struct VDev;
 
 #[vtable]
 impl MiscDevice for VDev {
-    /// The module that must stay loaded while the device is open.
-    const OWNER: &'static ThisModule = &THIS_MODULE;
-
     /// The registration holds no data yet...
     type RegistrationData = ();
 

@@ -4,24 +4,24 @@
 //!
 //! The device holds its bytes in a vector behind a mutex, shared by every open file: the
 //! registration owns a reference to it, and so does each open file. Reads and writes work at
-//! the file position, which the VFS keeps for each open file and passes in as `pos`; `pread`
-//! and `pwrite` pass their offset the same way. Writing past the end grows the device (up to
-//! [`CAPACITY`]) and fills the hole with zeros.
+//! the position that the VFS hands in with each call, in the `Kiocb`: the file position, kept
+//! for each open file, or the offset of `pread` and `pwrite`. Writing past the end grows the
+//! device (up to [`CAPACITY`]) and fills the hole with zeros.
 
 use kernel::{
     c_str,
-    fs::File,
+    fs::{File, Kiocb},
+    iov::{IovIterDest, IovIterSource},
     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
     new_mutex,
     prelude::*,
-    sync::{Arc, ArcBorrow, Mutex},
-    uaccess::{UserSliceReader, UserSliceWriter},
+    sync::{Arc, Mutex},
 };
 
 module! {
     type: VDevModule,
     name: "vdev",
-    author: "Rust for Linux workshop",
+    authors: ["Rust for Linux workshop"],
     description: "Workshop checkpoint 3: read and write",
     license: "GPL",
 }
@@ -42,8 +42,6 @@ struct VDev;
 
 #[vtable]
 impl MiscDevice for VDev {
-    const OWNER: &'static ThisModule = &THIS_MODULE;
-
     /// The registration owns a reference to the [`Device`]...
     type RegistrationData = Arc<Device>;
 
@@ -54,55 +52,52 @@ impl MiscDevice for VDev {
         Ok(misc.data().clone())
     }
 
-    fn read(
-        device: ArcBorrow<'_, Device>,
-        _file: &File,
-        buf: &mut UserSliceWriter,
-        pos: &mut i64,
-    ) -> Result<usize> {
+    fn read_iter(mut kiocb: Kiocb<'_, Arc<Device>>, buf: &mut IovIterDest<'_>) -> Result<usize> {
+        let device = kiocb.file();
         let contents = device.contents.lock();
         // The VFS never passes a negative position.
-        let start = usize::try_from(*pos)?;
+        let start = usize::try_from(kiocb.ki_pos())?;
         // Past the end there is nothing to read.
-        if start >= contents.len() {
+        if start >= contents.len() || buf.is_empty() {
             return Ok(0);
         }
-        let count = buf.len().min(contents.len() - start);
-        buf.write_slice(&contents[start..start + count])?;
-        *pos = i64::try_from(start + count)?;
+        // Copy what fits in the buffer, from `start` on.
+        let count = buf.copy_to_iter(&contents[start..]);
+        // Not a byte could be copied: the buffer is not the caller's to write.
+        if count == 0 {
+            return Err(EFAULT);
+        }
+        *kiocb.ki_pos_mut() = i64::try_from(start + count)?;
         Ok(count)
     }
 
-    fn write(
-        device: ArcBorrow<'_, Device>,
-        _file: &File,
-        buf: &mut UserSliceReader,
-        pos: &mut i64,
-    ) -> Result<usize> {
+    fn write_iter(mut kiocb: Kiocb<'_, Arc<Device>>, buf: &mut IovIterSource<'_>) -> Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
+        let device = kiocb.file();
         let mut contents = device.contents.lock();
-        let start = usize::try_from(*pos)?;
+        let start = usize::try_from(kiocb.ki_pos())?;
         if start >= CAPACITY {
             return Err(ENOSPC);
         }
-        // Write what fits.
-        let count = buf.len().min(CAPACITY - start);
+        // Make room for what fits: writing past the end grows the device, and the hole up to
+        // `start` reads as zeros. If memory runs out (ENOMEM), nothing has changed yet.
+        let len = contents.len();
+        let fits = buf.len().min(CAPACITY - start);
+        if start + fits > len {
+            contents.extend_with(start + fits - len, 0, GFP_KERNEL)?;
+        }
+        let count = buf.copy_from_iter(&mut contents[start..start + fits]);
+        // Give back the room that was not written to. If not a byte could be copied (EFAULT),
+        // the device is left as it was.
+        contents.truncate(len.max(start + count));
+        if count == 0 {
+            return Err(EFAULT);
+        }
         let end = start + count;
 
-        // Copy the bytes from user space first, and only then change the device: if the copy
-        // fails (EFAULT) or memory runs out (ENOMEM), the device is left as it was.
-        let mut data = KVVec::new();
-        buf.read_vec(&mut data, count, GFP_KERNEL)?;
-        // Writing past the end grows the device; the hole up to `start` reads as zeros.
-        if end > contents.len() {
-            let grow = end - contents.len();
-            contents.extend_with(grow, 0, GFP_KERNEL)?;
-        }
-        contents[start..end].copy_from_slice(&data);
-
-        *pos = i64::try_from(end)?;
+        *kiocb.ki_pos_mut() = i64::try_from(end)?;
         Ok(count)
     }
 }
@@ -114,12 +109,13 @@ struct VDevModule {
 
 impl kernel::Module for VDevModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        // The registration's data: a new `Device`, or the error that the registration fails with.
         let device = Arc::pin_init(
             pin_init!(Device {
                 contents <- new_mutex!(KVVec::new()),
             }),
             GFP_KERNEL,
-        )?;
+        );
         let options = MiscDeviceOptions {
             name: c_str!("vdev0"),
         };

@@ -11,15 +11,16 @@
 # shellcheck source=scripts/lib.sh # the model: where the tree and patches are
 . "$KIT_ROOT/scripts/lib.sh"
 
+# Every kernel's series, with the target tree's checkpatch.
 patches_pass_checkpatch() {
 	local patch out
-	for patch in "$KIT_PATCHES"/*.patch; do
+	for patch in "$KIT_ROOT"/patches/*/*.patch; do
 		# New files under rust/ need no MAINTAINERS change: the RUST entry
 		# covers rust/. Everything else counts.
 		out=$(perl "$KIT_LINUX/scripts/checkpatch.pl" --no-tree --strict \
 			--ignore FILE_PATH_CHANGES "$patch" 2>&1)
 		grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$out" ||
-			fail "$(basename "$patch"): $(grep -E '^(ERROR|WARNING|CHECK)|^total' <<<"$out")"
+			fail "${patch#"$KIT_ROOT/"}: $(grep -E '^(ERROR|WARNING|CHECK)|^total' <<<"$out")"
 	done
 }
 

@@ -107,7 +107,7 @@ fn module_stays_loaded_while_the_device_is_open() -> TestResult {
     ensure_eq!(
         module::unload(),
         Err(Errno(libc::EAGAIN)),
-        "unloading with /dev/vdev0 open (is OWNER set to THIS_MODULE?)"
+        "unloading with /dev/vdev0 open (the file operations must name the module as owner)"
     );
     ensure!(
         module::is_loaded(),
