@@ -486,7 +486,11 @@ kit_build_vdev() {
 		"$dir/rust_vdev.rs" "$KIT_KOBJ/rust/kernel.o"; then
 		return 0
 	fi
-	# "|| return": callers test this function's status, which turns set -e off in it.
-	kmake -s M="$dir" KRUSTFLAGS="--remap-path-prefix=$dir/rust_vdev.rs=$file" "$@" modules || return
+	# Messages and panics name the attendee's file. The kernel hands rustc the
+	# source by its absolute path (6.12), or relative to the module's
+	# directory (7.2); "|| return": callers test this function's status,
+	# which turns set -e off in it.
+	kmake -s M="$dir" KRUSTFLAGS="--remap-path-prefix=$dir/rust_vdev.rs=$file --remap-path-prefix=rust_vdev.rs=$file" \
+		"$@" modules || return
 	kit_done "vdev-${dir//\//_}"
 }

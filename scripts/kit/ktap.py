@@ -8,6 +8,7 @@ with the counts as the kernel's parser made them.
 """
 
 import dataclasses
+import inspect
 import io
 import re
 import sys
@@ -22,15 +23,39 @@ RUNNING = re.compile(r'^running ([A-Za-z0-9_]+)$')
 DOCUMENT_START = re.compile(r'^(\[[^\]]*\] )?K?TAP version [0-9]+\s*$')
 
 
+class Parser:
+    """The kernel's kunit_parser, called the same way whatever the tree's release.
+
+    Its names (TestStatus, TEST_RESULT_SKIP, ...) are the module's. Up to 6.12,
+    parse_run_tests() prints through the module's global printer; later releases take the
+    printer as an argument.
+    """
+
+    def __init__(self, module, printer_module, quiet):
+        self._module = module
+        self._takes_printer = 'printer' in inspect.signature(module.parse_run_tests).parameters
+        if self._takes_printer:
+            self._printer = printer_module.Printer(print=not quiet)
+        elif quiet:
+            module.stdout = printer_module.Printer(io.StringIO())
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+    def parse_run_tests(self, lines):
+        """Parse LINES, one KTAP document, into the parser's Test, printing as set up."""
+        if self._takes_printer:
+            return self._module.parse_run_tests(lines, self._printer)
+        return self._module.parse_run_tests(lines)
+
+
 def load_parser(tree, quiet=False):
     """Import kunit_parser from the kernel tree TREE; QUIET: without its printing."""
     sys.path.insert(0, f'{tree}/tools/testing/kunit')
     # pylint: disable=import-outside-toplevel,import-error
     import kunit_parser
     import kunit_printer
-    if quiet:
-        kunit_parser.stdout = kunit_printer.Printer(io.StringIO())
-    return kunit_parser
+    return Parser(kunit_parser, kunit_printer, quiet)
 
 
 def documents(lines):
