@@ -7,9 +7,11 @@
  * the benchmark compares languages and abstractions, not algorithms: the
  * devices are /dev/vdevc0 and up, each a buffer that grows as a Rust KVVec
  * grows (to at least twice its size, with kvrealloc), behind a mutex that
- * every read, write and lseek takes. A write copies the user's bytes into a
- * buffer of its own before it changes the device, so that a fault or a failed
- * allocation leaves the device as it was.
+ * every read, write and lseek takes. Reads and writes are read_iter and
+ * write_iter, as vdev's are. A write makes room for what fits (zeros past the
+ * old end), copies the user's bytes straight into the device, and gives back
+ * the room it did not write to, so that a fault or a failed allocation leaves
+ * the device as it was.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -19,7 +21,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #define VDEV_C_MAX_DEVICES 64
 #define VDEV_C_MAX_CAPACITY (16UL << 20)
@@ -66,25 +68,24 @@ static int vdev_c_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static ssize_t vdev_c_read(struct file *file, char __user *buf, size_t count,
-			   loff_t *ppos)
+static ssize_t vdev_c_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct vdev_c *dev = vdev_c_of(file);
+	struct vdev_c *dev = vdev_c_of(iocb->ki_filp);
+	size_t start, count;
 	ssize_t ret;
-	size_t start;
 
 	mutex_lock(&dev->lock);
-	start = *ppos;
-	if (start >= dev->len) {
+	start = iocb->ki_pos;
+	if (start >= dev->len || !iov_iter_count(to)) {
 		ret = 0;
 		goto out;
 	}
-	count = min(count, dev->len - start);
-	if (copy_to_user(buf, dev->data + start, count)) {
+	count = copy_to_iter(dev->data + start, dev->len - start, to);
+	if (!count) {
 		ret = -EFAULT;
 		goto out;
 	}
-	*ppos = start + count;
+	iocb->ki_pos = start + count;
 	ret = count;
 	pr_debug("%s: read %zu bytes at %zu\n", dev->name, count, start);
 out:
@@ -109,49 +110,40 @@ static int vdev_c_reserve(struct vdev_c *dev, size_t end)
 	return 0;
 }
 
-static ssize_t vdev_c_write(struct file *file, const char __user *buf,
-			    size_t count, loff_t *ppos)
+static ssize_t vdev_c_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct vdev_c *dev = vdev_c_of(file);
-	size_t start, end;
+	struct vdev_c *dev = vdev_c_of(iocb->ki_filp);
+	size_t start, fits, len, count;
 	ssize_t ret;
-	u8 *bytes;
 
-	if (!count)
+	if (!iov_iter_count(from))
 		return 0;
 	mutex_lock(&dev->lock);
-	start = file->f_flags & O_APPEND ? dev->len : *ppos;
+	start = iocb->ki_flags & IOCB_APPEND ? dev->len : iocb->ki_pos;
 	if (start >= capacity) {
 		ret = -ENOSPC;
 		goto out;
 	}
-	count = min(count, capacity - start);
-	end = start + count;
-
-	/* Copy first, change the device only when nothing can fail any more. */
-	bytes = kvmalloc(count, GFP_KERNEL);
-	if (!bytes) {
-		ret = -ENOMEM;
+	/* Make room for what fits, zeros past the old end. */
+	len = dev->len;
+	fits = min(iov_iter_count(from), capacity - start);
+	if (start + fits > len) {
+		ret = vdev_c_reserve(dev, start + fits);
+		if (ret)
+			goto out;
+		memset(dev->data + len, 0, start + fits - len);
+		dev->len = start + fits;
+	}
+	count = copy_from_iter(dev->data + start, fits, from);
+	/* Give back the room that was not written to. */
+	dev->len = max(len, start + count);
+	if (!count) {
+		ret = -EFAULT;
 		goto out;
 	}
-	if (copy_from_user(bytes, buf, count)) {
-		ret = -EFAULT;
-		goto out_free;
-	}
-	if (end > dev->len) {
-		ret = vdev_c_reserve(dev, end);
-		if (ret)
-			goto out_free;
-		memset(dev->data + dev->len, 0, end - dev->len);
-		dev->len = end;
-	}
-	memcpy(dev->data + start, bytes, count);
-	*ppos = end;
+	iocb->ki_pos = start + count;
 	ret = count;
-	pr_debug("%s: wrote %zu bytes at %zu\n", dev->name, count,
-		 start);
-out_free:
-	kvfree(bytes);
+	pr_debug("%s: wrote %zu bytes at %zu\n", dev->name, count, start);
 out:
 	mutex_unlock(&dev->lock);
 	return ret;
@@ -186,8 +178,8 @@ static loff_t vdev_c_llseek(struct file *file, loff_t offset, int whence)
 static const struct file_operations vdev_c_fops = {
 	.owner = THIS_MODULE,
 	.open = vdev_c_open,
-	.read = vdev_c_read,
-	.write = vdev_c_write,
+	.read_iter = vdev_c_read_iter,
+	.write_iter = vdev_c_write_iter,
 	.llseek = vdev_c_llseek,
 };
 
