@@ -9,7 +9,8 @@
 #
 #   KIT_KERNEL    the kernel release series: 6.12 (the LTS, the default)
 #                 or 7.2 (mainline)
-#   KIT_ARCH      the guest's architecture: x86_64 (the default: the host's)
+#   KIT_ARCH      the guest's architecture: x86_64 or arm64 (the default:
+#                 the host's), cross-built on a host of the other one
 #   KIT_FLAVOUR   workshop (the default), or NAME for the workshop kernel
 #                 plus linux-config/NAME.config: test (vdev built in, Clippy,
 #                 warnings as errors), debug (KASAN, lockdep, kmemleak, ...)
@@ -81,7 +82,7 @@ KIT_LLVM_MAJOR=22
 
 # The kernels, architectures and flavours the kit knows.
 KIT_KERNELS=(6.12 7.2)
-KIT_ARCHS=(x86_64)
+KIT_ARCHS=(x86_64 arm64)
 KIT_FLAVOURS=(workshop test debug)
 
 # kit_host_arch: the host's architecture, in the kernel's spelling.
@@ -89,6 +90,14 @@ kit_host_arch() {
 	case "$(uname -m)" in
 	aarch64 | arm64) echo arm64 ;;
 	*) uname -m ;;
+	esac
+}
+
+# kit_gnu_triplet ARCH: the GNU name of the architecture's Linux toolchain.
+kit_gnu_triplet() {
+	case "$1" in
+	arm64) echo aarch64-linux-gnu ;;
+	*) echo "$1-linux-gnu" ;;
 	esac
 }
 
@@ -144,6 +153,7 @@ kit_target() {
 		KIT_KERNEL_IMAGE=arch/x86/boot/bzImage
 		KIT_RUST_TARGET=x86_64-unknown-linux-gnu
 		KIT_QEMU=qemu-system-x86_64
+		KIT_QEMU_PACKAGE=qemu-system-x86
 		KIT_CONSOLE=ttyS0
 		# Two sockets of one CPU: without ACPI the kernel finds CPUs in
 		# the firmware's MP table, which lists only the first CPU of each
@@ -155,12 +165,48 @@ kit_target() {
 		# reboot=t: by a triple fault, without first trying the keyboard
 		# controller, which this machine does not have.
 		KIT_CMDLINE="console=$KIT_CONSOLE reboot=t"
+		# Where init reports the exit status of run-kernel --exec: a
+		# second serial port (QEMU writes it to the file named STATUS).
+		KIT_STATUS_PORT=/dev/ttyS1
+		KIT_QEMU_STATUS=(-serial file:STATUS)
+		;;
+	arm64)
+		KIT_MAKE_ARCH=arm64
+		KIT_KERNEL_IMAGE=arch/arm64/boot/Image
+		KIT_RUST_TARGET=aarch64-unknown-linux-gnu
+		KIT_QEMU=qemu-system-aarch64
+		KIT_QEMU_PACKAGE=qemu-system-arm
+		KIT_CONSOLE=ttyAMA0
+		KIT_QEMU_MACHINE=(-machine virt -smp 2)
+		# Pointer authentication as QEMU's own algorithm: the
+		# architected one is slow to emulate. KVM and HVF use -cpu host.
+		# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
+		KIT_QEMU_TCG_CPU=(-cpu max,pauth-impdef=on)
+		KIT_CMDLINE="console=$KIT_CONSOLE"
+		# The virt machine has one UART: the exit status goes through a
+		# virtio console instead.
+		KIT_STATUS_PORT=/dev/hvc0
+		# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
+		KIT_QEMU_STATUS=(-device virtio-serial-device -chardev file,id=status,path=STATUS
+			-device virtconsole,chardev=status)
 		;;
 	esac
+	# Built on a host of another architecture, the guest's programs are
+	# cross-linked, and its busybox comes from Debian's package for it.
+	# gdb-multiarch debugs a kernel of another architecture.
+	if [ "$KIT_ARCH" = "$(kit_host_arch)" ]; then
+		KIT_CROSS_LINKER=''
+		KIT_BUSYBOX=${BUSYBOX:-/bin/busybox}
+		KIT_GDB=gdb
+	else
+		KIT_CROSS_LINKER=$(kit_gnu_triplet "$KIT_ARCH")-gcc
+		KIT_BUSYBOX=${BUSYBOX:-$KIT_CACHE/busybox-$KIT_ARCH/bin/busybox}
+		KIT_GDB=gdb-multiarch
+	fi
 
 	# The flavour: the configuration fragments in merge order, the make
 	# arguments every build of it uses, and the guest's memory.
-	KIT_FRAGMENTS=("$KIT_ROOT/linux-config/workshop.config")
+	KIT_FRAGMENTS=("$KIT_ROOT/linux-config/workshop.config" "$KIT_ROOT/linux-config/$KIT_ARCH.config")
 	[ "$KIT_FLAVOUR" = workshop ] || KIT_FRAGMENTS+=("$KIT_ROOT/linux-config/$KIT_FLAVOUR.config")
 	KIT_FLAVOUR_MAKE=()
 	KIT_GUEST_MEMORY=256

@@ -40,9 +40,9 @@ gdb_recipe_stops_in_vdevs_open() {
 		(exec 3<>/dev/tcp/127.0.0.1/1234) 2>/dev/null && break
 		sleep 0.2
 	done
-	timeout 120 gdb -batch -nx -x "$KIT_ROOT/debug/vdev-open.gdb" "$vmlinux" >"$work/gdb.log" 2>&1 || true
+	timeout 120 "$KIT_GDB" -batch -nx -x "$KIT_ROOT/debug/vdev-open.gdb" "$vmlinux" >"$work/gdb.log" 2>&1 || true
 	wait "$qemu" || rc=$?
-	grep -qF "gdb ${vmlinux#"$KIT_ROOT/"} " "$work/gdb-guest.log" ||
+	grep -qF "$KIT_GDB ${vmlinux#"$KIT_ROOT/"} " "$work/gdb-guest.log" ||
 		fail "run-kernel's hint does not name the test flavour's vmlinux: $(grep -m1 'gdb ' "$work/gdb-guest.log")"
 	[ "$rc" -eq 0 ] || fail "the guest under gdb failed (exit $rc, port waited for $waited times): $(tail -n 3 "$work/gdb-guest.log")"
 	grep -q 'hit Breakpoint 1, .*MiscdeviceVTable<rust_vdev.*::open' "$work/gdb.log" ||

@@ -20,7 +20,7 @@ setup_in_the_container_finds_the_whole_toolchain() {
 	local rc
 	rc=$(in_container setup ./scripts/setup --check)
 	[ "$rc" -eq 0 ] || fail "setup --check in the container exited with $rc: $(tail -n 5 "$work/setup.log")"
-	grep -q 'Toolchain: rustc ' "$work/setup.log" || fail "setup did not report the toolchain"
+	grep -q 'Toolchain for [a-z0-9_]* guests ([^)]*): rustc ' "$work/setup.log" || fail "setup did not report the toolchain"
 }
 
 the_container_builds_and_boots_the_kernel() {
