@@ -146,6 +146,16 @@ kit_target() {
 		;;
 	esac
 
+	# The steps (Kbuild's short log: CC, RUSTC, LD, ...) of a build of
+	# the workshop flavour from nothing, as counted in its
+	# build-kernel.log: build-kernel tells from it how far a first build is.
+	case "$KIT_KERNEL-$KIT_ARCH" in
+	6.12-x86_64) KIT_BUILD_STEPS=1250 ;;
+	6.12-arm64) KIT_BUILD_STEPS=1160 ;;
+	7.2-x86_64) KIT_BUILD_STEPS=1370 ;;
+	7.2-arm64) KIT_BUILD_STEPS=1260 ;;
+	esac
+
 	# The architecture: how the kernel is built, and how QEMU runs it.
 	case "$KIT_ARCH" in
 	x86_64)
@@ -169,6 +179,10 @@ kit_target() {
 		# second serial port (QEMU writes it to the file named STATUS).
 		KIT_STATUS_PORT=/dev/ttyS1
 		KIT_QEMU_STATUS=(-serial file:STATUS)
+		# Where scripts/reload-module sends rebuilt modules to the running
+		# guest (run-kernel --reload): a third serial port.
+		KIT_RELOAD_PORT=/dev/ttyS2
+		KIT_QEMU_RELOAD=(-serial chardev:reload)
 		;;
 	arm64)
 		KIT_MAKE_ARCH=arm64
@@ -189,6 +203,10 @@ kit_target() {
 		# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 		KIT_QEMU_STATUS=(-device virtio-serial-device -chardev file,id=status,path=STATUS
 			-device virtconsole,chardev=status)
+		# ... and rebuilt modules come through a port of the same device.
+		KIT_RELOAD_PORT=/dev/vport0p1
+		# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
+		KIT_QEMU_RELOAD=(-device virtserialport,chardev=reload,name=workshop.reload)
 		;;
 	esac
 	# Built on a host of another architecture, the guest's programs are
@@ -242,6 +260,14 @@ kit_target() {
 	KIT_CONSOLE_LOG=$KIT_LOGS/run-kernel.log
 	KIT_RUSTDOC=$KIT_KOBJ/Documentation/output/rust/rustdoc
 	KIT_STAMPS=$KIT_OUT/stamps
+	# Modules built apart for the running guest (build-kernel --modules-only).
+	KIT_RELOAD_BUILD=$KIT_OUT/reload
+	# The socket of the running guest's reload port (run-kernel --reload):
+	# a socket's path has at most 107 bytes, else it goes to /tmp.
+	KIT_RELOAD_SOCKET=$KIT_BUILD/watch/$KIT_TARGET.sock
+	if [ "${#KIT_RELOAD_SOCKET}" -gt 107 ]; then
+		KIT_RELOAD_SOCKET=${TMPDIR:-/tmp}/rust-for-linux-workshop-$(printf '%s' "$KIT_ROOT" | cksum | cut -d' ' -f1)-$KIT_TARGET.sock
+	fi
 	# The user-space test programs, per architecture (cargo's target dir).
 	KIT_CARGO_TARGET=$KIT_BUILD/cargo-$KIT_ARCH
 
@@ -296,6 +322,8 @@ kit_find_rustc() {
 # LIBCLANG_PATH for the kernel build. Fails with advice when no usable Rust
 # compiler is found; scripts/setup installs one.
 kit_toolchain() {
+	# Once per script: each check runs the compiler.
+	[ -z "${kit_toolchain_done:-}" ] || return 0
 	if [ -z "${LLVM:-}" ]; then
 		if command -v "clang-$KIT_LLVM_MAJOR" >/dev/null; then
 			LLVM=-$KIT_LLVM_MAJOR
@@ -317,6 +345,7 @@ kit_toolchain() {
 		LIBCLANG_PATH=/usr/lib/llvm-$KIT_LLVM_MAJOR/lib
 	fi
 	export LIBCLANG_PATH
+	kit_toolchain_done=1
 }
 
 # kit_kvm_probed: yes or no, as run-kernel's probe found since the host

@@ -2,7 +2,9 @@
 #
 # scripts/run-kernel, as the tests and the attendee use it: the guest
 # command's exit status and output come back, and a guest that crashes or
-# hangs fails the run instead of passing quietly.
+# hangs fails the run instead of passing quietly; with --reload, modules
+# sent by scripts/reload-module replace the loaded ones, as scripts/watch
+# does after a save.
 # shellcheck shell=bash disable=SC2154 # $work is the runner's scratch directory
 
 run_kernel=$KIT_ROOT/scripts/run-kernel
@@ -68,10 +70,69 @@ unknown_option_prints_usage_and_exits_2() {
 	grep -q '^Usage: scripts/run-kernel' "$work/usage.log" || fail "no usage: $(cat "$work/usage.log")"
 }
 
-ktap_plan 6
+# reload_boot NAME GUEST-COMMAND: boot with --reload and vdev.devices=3 in
+# the background, running GUEST-COMMAND after it printed "guest-ready",
+# and wait for that. run-kernel's exit status goes to $work/NAME.rc.
+reload_boot() {
+	local name=$1 _
+	rm -f "$work/$name.rc"
+	(
+		rc=0
+		"$run_kernel" --reload --timeout 120 --append vdev.devices=3 \
+			--exec "echo guest-ready; $2" >"$work/$name.log" 2>&1 || rc=$?
+		echo "$rc" >"$work/$name.rc"
+	) </dev/null >/dev/null 2>&1 &
+	for _ in $(seq 600); do
+		grep -q '^guest-ready' "$work/$name.log" 2>/dev/null && break
+		sleep 0.1
+	done
+}
+
+# reload_status NAME: wait for the boot of reload_boot NAME to end, and
+# print run-kernel's exit status.
+reload_status() {
+	local _
+	for _ in $(seq 1300); do
+		[ -s "$work/$1.rc" ] && break
+		sleep 0.1
+	done
+	cat "$work/$1.rc"
+}
+
+# A guest shell command that waits (up to 30 s) until vdev was loaded a
+# second time.
+# shellcheck disable=SC2016 # for the guest's shell to expand
+guest_reloads='for i in $(seq 300); do [ "$(dmesg | grep -c "vdev: 3 devices")" -ge 2 ] && break;
+	sleep 0.1; done; [ "$(dmesg | grep -c "vdev: 3 devices")" -ge 2 ]'
+
+reload_module_swaps_vdev_in_the_running_guest_keeping_its_parameters() {
+	local rc=0 out
+	reload_boot reload "$guest_reloads && test -e /dev/vdev2 && echo devices=\$(cat /sys/module/vdev/parameters/devices)"
+	out=$("$KIT_ROOT/scripts/reload-module" vdev 2>&1) || rc=$?
+	[ "$(reload_status reload)" = 0 ] || fail "the guest did not see vdev reloaded: $(tail -n 5 "$work/reload.log")"
+	[ "$rc" -eq 0 ] || fail "reload-module exited with $rc: $out"
+	grep -q 'vdev reloaded .*with .*devices=3' <<<"$out" || fail "reload-module said: $out"
+	grep -q '^devices=3' "$work/reload.log" || fail "the new vdev did not get devices=3"
+	grep -q 'workshop: vdev reloaded' "$work/reload.log" || fail "the guest's console did not say so"
+}
+
+reload_module_waits_while_a_file_is_open_then_loads() {
+	local rc=0 out
+	# A file stays open for 5 s, which reload-module's answer takes far less than.
+	reload_boot busy "exec 4</dev/vdev0; sleep 5; exec 4<&-; $guest_reloads"
+	out=$("$KIT_ROOT/scripts/reload-module" vdev 2>&1) || rc=$?
+	[ "$(reload_status busy)" = 0 ] || fail "the new vdev was not loaded once the file was closed: $(tail -n 5 "$work/busy.log")"
+	[ "$rc" -eq 3 ] || fail "expected exit status 3 (busy), got $rc: $out"
+	grep -q 'vdev is in use' <<<"$out" || fail "reload-module did not say why: $out"
+	grep -q 'workshop: vdev reloaded now that it is free' "$work/busy.log" || fail "the guest did not say it loaded it late"
+}
+
+ktap_plan 8
 ktap_run exec_returns_the_guest_commands_exit_status
 ktap_run append_and_overlay_reach_the_guest
 ktap_run kernel_panic_in_the_guest_fails_the_run
 ktap_run hanging_guest_fails_when_the_timeout_passes
 ktap_run poweroff_in_the_guest_ends_qemu_at_once
 ktap_run unknown_option_prints_usage_and_exits_2
+ktap_run reload_module_swaps_vdev_in_the_running_guest_keeping_its_parameters
+ktap_run reload_module_waits_while_a_file_is_open_then_loads

@@ -3,7 +3,8 @@
 # The attendee's tools, as scripts/test left them built: the kernel crate's
 # documentation covers what our patches add, without rustdoc warnings, the
 # gdb recipe (debug/vdev-open.gdb) stops in vdev's open, watch mode
-# rebuilds and reboots after a save, and rust-analyzer resolves the kernel
+# reloads a changed module in the running guest and reboots after any other
+# change, and rust-analyzer resolves the kernel
 # crate in our modules with the rust-project.json of gen-rust-project.
 # shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
 # shellcheck source=scripts/lib.sh # the model: where every output is
@@ -61,10 +62,9 @@ makes() {
 	pgrep -fc "^make -C $KIT_LINUX O=$KIT_KOBJ " || true
 }
 
-# A save while the kernel builds stops that build, rebuilds and boots again:
-# never two builds at once in one output directory.
-watch_mode_stops_the_build_under_way_and_reboots_after_a_save() {
-	local _ boots most=0 now
+# watch_start: scripts/watch in a tmux session, up to the guest's shell.
+watch_start() {
+	local _
 	tmux -L workshop-test kill-server 2>/dev/null || true
 	# The pane outlives watch, so that its last words can be read.
 	tmux -L workshop-test new-session -d -s watch -x 160 -y 50 "$KIT_ROOT/scripts/watch; sleep 60"
@@ -73,33 +73,77 @@ watch_mode_stops_the_build_under_way_and_reboots_after_a_save() {
 		sleep 0.1
 	done
 	screen | grep -q 'workshop:/#' || fail "no guest shell after 60 s: $(screen | tail -n 5)"
-	# A save that makes the kernel's make run (it rebuilds one small module)...
+}
+
+# watch_stop: power the guest off; prints the screen's last state.
+watch_stop() {
+	local _
+	tmux -L workshop-test send-keys -t watch poweroff Enter
+	for _ in $(seq 100); do
+		screen | grep -q 'done watching' && break
+		sleep 0.1
+	done
+	screen
+	tmux -L workshop-test kill-server 2>/dev/null || true
+}
+
+# wait_screen PATTERN SECONDS: wait until the screen shows PATTERN.
+wait_screen() {
+	local _
+	for _ in $(seq "$(($2 * 10))"); do
+		screen | grep -q -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A save of a module's source reaches the running guest: the module is
+# built alone and reloaded, and the attendee's shell goes on, its variables
+# with it.
+watch_mode_reloads_a_changed_module_in_the_running_guest() {
+	local last
+	watch_start
+	# shellcheck disable=SC2016 # for the guest's shell to expand
+	tmux -L workshop-test send-keys -t watch 'kept=$((40 + 2))' Enter
 	touch "$KIT_ROOT/samples-rust/rust_hello.rs"
+	wait_screen 'workshop: rust_hello reloaded [0-9.]* s after the save' 60 ||
+		fail "no reload message within 60 s of the save: $(screen | tail -n 5)"
+	# shellcheck disable=SC2016 # for the guest's shell to expand
+	tmux -L workshop-test send-keys -t watch 'echo "still here: $kept"' Enter
+	wait_screen '^still here: 42' 10 || fail "the shell did not go on: $(screen | tail -n 5)"
+	last=$(watch_stop)
+	grep -q 'reload-module: rust_hello reloaded' <<<"$last" || fail "the host did not say the module was reloaded"
+	[ "$(grep -c 'Modules loaded at boot' <<<"$last")" -eq 1 ] || fail "the guest booted again"
+	grep -q 'done watching' <<<"$last" || fail "poweroff did not end watch mode: $(tail -n 5 <<<"$last")"
+}
+
+# A change that a module cannot take (here the configuration) rebuilds the
+# kernel and boots again, saying why; a save while the kernel builds stops
+# that build: never two builds at once in one output directory.
+watch_mode_stops_the_build_under_way_and_reboots_after_a_configuration_change() {
+	local _ boots most=0 now last fragment=$KIT_ROOT/linux-config/$KIT_ARCH.config
+	watch_start
+	touch "$fragment"
 	for _ in $(seq 300); do
 		[ "$(makes)" -eq 0 ] || break
 		sleep 0.1
 	done
 	[ "$(makes)" -gt 0 ] || fail "no kernel build started within 30 s of the save: $(screen | tail -n 5)"
 	# ... and another while it runs.
-	touch "$KIT_ROOT/samples-rust/rust_hello.rs"
-	for _ in $(seq 600); do
+	touch "$fragment"
+	for _ in $(seq 900); do
 		now=$(makes)
 		[ "$now" -le "$most" ] || most=$now
 		boots=$(screen | grep -c 'Modules loaded at boot')
 		[ "$boots" -ge 2 ] && screen | grep -v '^$' | tail -n 3 | grep -q 'workshop:/#' && break
 		sleep 0.1
 	done
-	tmux -L workshop-test send-keys -t watch poweroff Enter
-	for _ in $(seq 100); do
-		screen | grep -q 'done watching' && break
-		sleep 0.1
-	done
-	local last
-	last=$(screen)
-	tmux -L workshop-test kill-server 2>/dev/null || true
+	last=$(watch_stop)
 	[ "$most" -le 1 ] || fail "$most kernel builds ran at once: the first save's build went on"
 	[ "$(makes)" -eq 0 ] || fail "a kernel build is still running after watch ended"
-	[ "$boots" -ge 2 ] || fail "no second boot within 60 s of the save: $(tail -n 5 <<<"$last")"
+	[ "$boots" -ge 2 ] || fail "no second boot within 90 s of the save: $(tail -n 5 <<<"$last")"
+	grep -q "linux-config/$KIT_ARCH.config changed: the kernel or the initramfs is built again" <<<"$last" ||
+		fail "watch did not say why it rebuilt the kernel"
 	grep -q 'done watching' <<<"$last" || fail "poweroff did not end watch mode: $(tail -n 5 <<<"$last")"
 }
 
@@ -119,9 +163,10 @@ rust_analyzer_resolves_the_kernel_crate_in_our_modules() {
 	[ -z "$unexpected" ] || fail "rust-analyzer reports: $(head -n 5 <<<"${unexpected//*file /}")"
 }
 
-ktap_plan 5
+ktap_plan 6
 ktap_run rustdoc_documents_our_abstractions
 ktap_run rustdoc_reports_no_warnings
 ktap_run gdb_recipe_stops_in_vdevs_open
-ktap_run watch_mode_stops_the_build_under_way_and_reboots_after_a_save
+ktap_run watch_mode_reloads_a_changed_module_in_the_running_guest
+ktap_run watch_mode_stops_the_build_under_way_and_reboots_after_a_configuration_change
 ktap_run rust_analyzer_resolves_the_kernel_crate_in_our_modules
