@@ -4,7 +4,7 @@
 # documentation covers what our patches add, without rustdoc warnings, the
 # gdb recipe (debug/vdev-open.gdb) stops in vdev's open, watch mode
 # reloads a changed module in the running guest and reboots after any other
-# change, and rust-analyzer resolves the kernel
+# change, build-kernel builds only a changed module, and rust-analyzer resolves the kernel
 # crate in our modules with the rust-project.json of gen-rust-project.
 # shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
 # shellcheck source=scripts/lib.sh # the model: where every output is
@@ -147,6 +147,21 @@ watch_mode_stops_the_build_under_way_and_reboots_after_a_configuration_change() 
 	grep -q 'done watching' <<<"$last" || fail "poweroff did not end watch mode: $(tail -n 5 <<<"$last")"
 }
 
+# dev-cycle's fast path to a fresh boot: a module's source saved, only that
+# module is built (in the tree), and installed for the next initramfs.
+build_kernel_builds_only_a_changed_module_and_installs_it() {
+	local out installed
+	out=$("$KIT_ROOT/scripts/build-kernel" 2>&1) || fail "build-kernel failed before the save: $(tail -n 3 <<<"$out")"
+	touch "$KIT_ROOT/samples-rust/rust_hello.rs"
+	out=$("$KIT_ROOT/scripts/build-kernel" 2>&1) || fail "build-kernel failed: $(tail -n 3 <<<"$out")"
+	grep -q 'Building only the changed modules: rust_hello.ko' <<<"$out" ||
+		fail "it did not build rust_hello alone: $(grep '==>' <<<"$out" | head -n 3)"
+	installed=$(find "$KIT_MODULES" -name rust_hello.ko)
+	[ "$installed" -nt "$KIT_ROOT/samples-rust/rust_hello.rs" ] || fail "the new rust_hello.ko was not installed"
+	out=$("$KIT_ROOT/scripts/build-kernel" 2>&1) || fail "build-kernel failed the second time"
+	grep -q 'Nothing changed since the last build' <<<"$out" || fail "a second build-kernel built again"
+}
+
 rust_analyzer_resolves_the_kernel_crate_in_our_modules() {
 	local out ours unexpected
 	[ -f "$KIT_RUST_PROJECT" ] || fail "no rust-project.json (run scripts/gen-rust-project)"
@@ -163,10 +178,11 @@ rust_analyzer_resolves_the_kernel_crate_in_our_modules() {
 	[ -z "$unexpected" ] || fail "rust-analyzer reports: $(head -n 5 <<<"${unexpected//*file /}")"
 }
 
-ktap_plan 6
+ktap_plan 7
 ktap_run rustdoc_documents_our_abstractions
 ktap_run rustdoc_reports_no_warnings
 ktap_run gdb_recipe_stops_in_vdevs_open
 ktap_run watch_mode_reloads_a_changed_module_in_the_running_guest
 ktap_run watch_mode_stops_the_build_under_way_and_reboots_after_a_configuration_change
+ktap_run build_kernel_builds_only_a_changed_module_and_installs_it
 ktap_run rust_analyzer_resolves_the_kernel_crate_in_our_modules
