@@ -9,9 +9,10 @@ A gdb script, run by scripts/profile-load against QEMU's gdb stub (run-kernel
 It stops at the first call of $COUNT_FUNCTION (a system call's entry, such as
 __x64_sys_finit_module) whose second argument, a string in user memory, is not
 empty: the guest's init loads modules without parameters at boot, and so does
-profile-load's first, uncounted load; the counted one passes some. From there it steps one instruction at a time until the
-function returns, and keeps a shadow call stack: every instruction counts for
-the function it is in (self) and for every function on the stack (total).
+profile-load's first, uncounted load; the counted one passes some. From there
+it steps one instruction at a time until the function returns, and keeps a
+shadow call stack: every instruction counts for the function it is in (self)
+and for every function on the stack (total).
 QEMU's stub steps with interrupts masked, so the counts are those of the call
 alone, like the benchmark's under -icount.
 
