@@ -130,18 +130,17 @@ impl MiscDevice for VDev {
         let len = contents.len();
         let fits = buf.len().min(device.capacity - start);
         if start + fits > len {
-            contents.extend_with(start + fits - len, 0, GFP_KERNEL)?;
+            grow(&mut contents, start + fits, device.capacity)?;
         }
         let count = buf.copy_from_iter(&mut contents[start..start + fits]);
-        // Give back the room that was not written to. If not a byte could be copied (EFAULT),
-        // the device is left as it was.
-        contents.truncate(len.max(start + count));
+        // Not a byte could be copied (EFAULT): the device is put back as it was, hole and all.
         if count == 0 {
+            contents.truncate(len);
             return Err(EFAULT);
         }
-        let end = start + count;
-
-        *kiocb.ki_pos_mut() = i64::try_from(end)?;
+        // Give back the room that was not written to.
+        contents.truncate(len.max(start + count));
+        *kiocb.ki_pos_mut() = i64::try_from(start + count)?;
         pr_debug!("vdev{}: wrote {count} bytes at {start}\n", device.index);
         Ok(count)
     }
@@ -152,11 +151,31 @@ impl MiscDevice for VDev {
         pos: i64,
         seek: SeekFrom,
     ) -> Result<i64> {
-        let size = i64::try_from(device.contents.lock().len())?;
+        // Only `SEEK_END` needs the size, and only it takes the lock.
+        let size = match seek {
+            SeekFrom::End(_) => i64::try_from(device.contents.lock().len())?,
+            SeekFrom::Start(_) | SeekFrom::Current(_) => 0,
+        };
         let new = seek.position(pos, size)?;
         pr_debug!("vdev{}: position {new}\n", device.index);
         Ok(new)
     }
+}
+
+/// Grows `contents` to `end` bytes, the new ones zeros, allocating room for at most `capacity`.
+///
+/// As the vector's own growth does, it doubles the allocation, so that a device filled by small
+/// writes is copied only a few times; but where doubling would allocate more than the device can
+/// hold, it allocates exactly `capacity`, once. If memory runs out it fails with `ENOMEM`, and
+/// `contents` is as it was.
+fn grow(contents: &mut KVVec<u8>, end: usize, capacity: usize) -> Result {
+    if end > contents.capacity() && contents.capacity() > capacity / 2 {
+        let mut exact = KVVec::with_capacity(capacity, GFP_KERNEL)?;
+        exact.extend_from_slice(contents, GFP_KERNEL)?;
+        *contents = exact;
+    }
+    contents.extend_with(end - contents.len(), 0, GFP_KERNEL)?;
+    Ok(())
 }
 
 /// The module: it owns the registrations, so unloading it removes the devices.
@@ -200,16 +219,27 @@ impl kernel::Module for VDevModule {
                 GFP_KERNEL,
             )?;
         }
-        pr_info!(
-            "{count} devices of {capacity} bytes: /dev/vdev0 to /dev/vdev{}\n",
-            count - 1
-        );
+        if count == 1 {
+            pr_info!("1 device of {capacity} bytes: /dev/vdev0\n");
+        } else {
+            pr_info!(
+                "{count} devices of {capacity} bytes: /dev/vdev0 to /dev/vdev{}\n",
+                count - 1
+            );
+        }
         Ok(VDevModule { devices })
     }
 }
 
 impl Drop for VDevModule {
     fn drop(&mut self) {
-        pr_info!("unloaded: {} devices removed\n", self.devices.len());
+        // Deregister first, so that the message comes when the devices are gone.
+        let devices = core::mem::take(&mut self.devices);
+        let count = devices.len();
+        drop(devices);
+        match count {
+            1 => pr_info!("unloaded: 1 device removed\n"),
+            _ => pr_info!("unloaded: {count} devices removed\n"),
+        }
     }
 }

@@ -93,7 +93,10 @@ out:
 	return ret;
 }
 
-/* Makes room for @end bytes, as KVVec::reserve does. */
+/*
+ * Makes room for @end bytes, doubling as KVVec::reserve does, but never
+ * allocating more than the capacity, as rust_vdev's grow() does.
+ */
 static int vdev_c_reserve(struct vdev_c *dev, size_t end)
 {
 	size_t alloc;
@@ -101,7 +104,7 @@ static int vdev_c_reserve(struct vdev_c *dev, size_t end)
 
 	if (end <= dev->alloc)
 		return 0;
-	alloc = max(dev->alloc * 2, end);
+	alloc = min_t(size_t, max(dev->alloc * 2, end), capacity);
 	data = kvrealloc(dev->data, alloc, GFP_KERNEL);
 	if (!data)
 		return -ENOMEM;
@@ -135,12 +138,14 @@ static ssize_t vdev_c_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		dev->len = start + fits;
 	}
 	count = copy_from_iter(dev->data + start, fits, from);
-	/* Give back the room that was not written to. */
-	dev->len = max(len, start + count);
+	/* Not a byte copied: the device as it was, without the hole. */
 	if (!count) {
+		dev->len = len;
 		ret = -EFAULT;
 		goto out;
 	}
+	/* Give back the room that was not written to. */
+	dev->len = max(len, start + count);
 	iocb->ki_pos = start + count;
 	ret = count;
 	pr_debug("%s: wrote %zu bytes at %zu\n", dev->name, count, start);
@@ -154,7 +159,7 @@ static loff_t vdev_c_llseek(struct file *file, loff_t offset, int whence)
 	struct vdev_c *dev = vdev_c_of(file);
 	loff_t base, pos;
 
-	mutex_lock(&dev->lock);
+	/* Only SEEK_END needs the size, and only it takes the lock. */
 	switch (whence) {
 	case SEEK_SET:
 		base = 0;
@@ -163,13 +168,13 @@ static loff_t vdev_c_llseek(struct file *file, loff_t offset, int whence)
 		base = file->f_pos;
 		break;
 	case SEEK_END:
+		mutex_lock(&dev->lock);
 		base = dev->len;
+		mutex_unlock(&dev->lock);
 		break;
 	default:
-		mutex_unlock(&dev->lock);
 		return -EINVAL;
 	}
-	mutex_unlock(&dev->lock);
 	if (check_add_overflow(base, offset, &pos) || pos < 0)
 		return -EINVAL;
 	return vfs_setpos(file, pos, LLONG_MAX);
@@ -229,8 +234,11 @@ static int __init vdev_c_init(void)
 		}
 		vdev_c_registered++;
 	}
-	pr_info("%u devices of %lu bytes: /dev/vdevc0 to /dev/vdevc%u\n",
-		devices, capacity, devices - 1);
+	if (devices == 1)
+		pr_info("1 device of %lu bytes: /dev/vdevc0\n", capacity);
+	else
+		pr_info("%u devices of %lu bytes: /dev/vdevc0 to /dev/vdevc%u\n",
+			devices, capacity, devices - 1);
 	return 0;
 }
 
@@ -239,7 +247,7 @@ static void __exit vdev_c_exit(void)
 	unsigned int count = vdev_c_registered;
 
 	vdev_c_remove();
-	pr_info("unloaded: %u devices removed\n", count);
+	pr_info("unloaded: %u device%s removed\n", count, count == 1 ? "" : "s");
 }
 
 module_init(vdev_c_init);

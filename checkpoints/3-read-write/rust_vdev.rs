@@ -86,20 +86,35 @@ impl MiscDevice for VDev {
         let len = contents.len();
         let fits = buf.len().min(CAPACITY - start);
         if start + fits > len {
-            contents.extend_with(start + fits - len, 0, GFP_KERNEL)?;
+            grow(&mut contents, start + fits, CAPACITY)?;
         }
         let count = buf.copy_from_iter(&mut contents[start..start + fits]);
-        // Give back the room that was not written to. If not a byte could be copied (EFAULT),
-        // the device is left as it was.
-        contents.truncate(len.max(start + count));
+        // Not a byte could be copied (EFAULT): the device is put back as it was, hole and all.
         if count == 0 {
+            contents.truncate(len);
             return Err(EFAULT);
         }
-        let end = start + count;
-
-        *kiocb.ki_pos_mut() = i64::try_from(end)?;
+        // Give back the room that was not written to.
+        contents.truncate(len.max(start + count));
+        *kiocb.ki_pos_mut() = i64::try_from(start + count)?;
         Ok(count)
     }
+}
+
+/// Grows `contents` to `end` bytes, the new ones zeros, allocating room for at most `capacity`.
+///
+/// As the vector's own growth does, it doubles the allocation, so that a device filled by small
+/// writes is copied only a few times; but where doubling would allocate more than the device can
+/// hold, it allocates exactly `capacity`, once. If memory runs out it fails with `ENOMEM`, and
+/// `contents` is as it was.
+fn grow(contents: &mut KVVec<u8>, end: usize, capacity: usize) -> Result {
+    if end > contents.capacity() && contents.capacity() > capacity / 2 {
+        let mut exact = KVVec::with_capacity(capacity, GFP_KERNEL)?;
+        exact.extend_from_slice(contents, GFP_KERNEL)?;
+        *contents = exact;
+    }
+    contents.extend_with(end - contents.len(), 0, GFP_KERNEL)?;
+    Ok(())
 }
 
 /// The module: it owns the registration, so unloading it removes the device.
