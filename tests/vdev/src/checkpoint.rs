@@ -17,7 +17,7 @@
 use crate::case;
 use crate::ktap::{Case, Suite, TestResult};
 use crate::module::{self, Kmsg};
-use crate::sys::{self, Errno};
+use crate::sys::Errno;
 use crate::{ensure, ensure_eq};
 
 /// The last step: the finished driver, which every test applies to.
@@ -61,18 +61,10 @@ fn loading_and_unloading_each_log_one_line() -> TestResult {
     Ok(())
 }
 
-/// Whether `path` is a character device.
-fn is_char_device(path: &str) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    std::fs::metadata(path)
-        .map(|meta| meta.file_type().is_char_device())
-        .unwrap_or(false)
-}
-
 fn device_node_exists_only_while_the_module_is_loaded() -> TestResult {
     module::reload("")?;
     ensure!(
-        is_char_device(&module::dev(0)),
+        module::is_char_device(&module::dev(0)),
         "with vdev loaded, /dev/vdev0 is not a character device (is a misc device registered, \
          and kept in the module's struct?)"
     );
@@ -90,10 +82,10 @@ fn device_node_exists_only_while_the_module_is_loaded() -> TestResult {
 fn device_opens_and_closes_many_times() -> TestResult {
     module::reload("")?;
     for round in 0..100 {
-        let reader = sys::open_file(&module::dev(0), libc::O_RDONLY)
-            .map_err(|err| format!("round {round}: {err}"))?;
-        let writer = sys::open_file(&module::dev(0), libc::O_WRONLY)
-            .map_err(|err| format!("round {round}: {err}"))?;
+        let reader =
+            module::open(0, libc::O_RDONLY).map_err(|err| format!("round {round}: {err}"))?;
+        let writer =
+            module::open(0, libc::O_WRONLY).map_err(|err| format!("round {round}: {err}"))?;
         drop((reader, writer));
     }
     ensure_eq!(module::refcount()?, 0, "references after closing them all");
@@ -102,7 +94,7 @@ fn device_opens_and_closes_many_times() -> TestResult {
 
 fn module_stays_loaded_while_the_device_is_open() -> TestResult {
     module::reload("")?;
-    let fd = sys::open_file(&module::dev(0), libc::O_RDONLY)?;
+    let fd = module::open(0, libc::O_RDONLY)?;
     // The kernel refuses to unload a module in use with EWOULDBLOCK (EAGAIN).
     ensure_eq!(
         module::unload(),
@@ -121,11 +113,11 @@ fn module_stays_loaded_while_the_device_is_open() -> TestResult {
 
 fn writes_are_kept_and_holes_read_as_zeros() -> TestResult {
     module::reload("")?;
-    let writer = sys::open_file(&module::dev(0), libc::O_WRONLY)?;
+    let writer = module::open(0, libc::O_WRONLY)?;
     ensure_eq!(writer.write(b"ab"), Ok(2), "write of 'ab'");
     ensure_eq!(writer.pwrite(b"cd", 10), Ok(2), "pwrite of 'cd' at 10");
     drop(writer);
-    let reader = sys::open_file(&module::dev(0), libc::O_RDONLY)?;
+    let reader = module::open(0, libc::O_RDONLY)?;
     let mut buf = [0xffu8; 64];
     ensure_eq!(reader.read(&mut buf), Ok(12), "read from a new file");
     ensure_eq!(

@@ -26,8 +26,10 @@ fn concurrent_reads_never_see_a_torn_write() -> TestResult {
     const BLOCK: usize = 64 * 1024;
     module::reload("devices=1")?;
     let path = module::dev(0);
-    sys::open_file(&path, libc::O_WRONLY)?
-        .write(&[b'a'; BLOCK])
+    // Filled with a third byte, so that a read that mixes the fill with either writer's block
+    // is torn as well as one that mixes the two writers'.
+    sys::open_device(&path, libc::O_WRONLY)?
+        .write(&[b'c'; BLOCK])
         .map_err(|errno| format!("{errno:?}"))?;
     let torn = std::thread::scope(|scope| -> Result<usize, String> {
         let writers: Vec<_> = [b'a', b'b']
@@ -35,7 +37,7 @@ fn concurrent_reads_never_see_a_torn_write() -> TestResult {
             .map(|byte| {
                 let path = path.clone();
                 scope.spawn(move || -> Result<(), String> {
-                    let fd = sys::open_file(&path, libc::O_WRONLY)?;
+                    let fd = sys::open_device(&path, libc::O_WRONLY)?;
                     let block = [byte; BLOCK];
                     for _ in 0..200 {
                         ensure_eq!(fd.pwrite(&block, 0), Ok(BLOCK), "write of a block");
@@ -44,7 +46,7 @@ fn concurrent_reads_never_see_a_torn_write() -> TestResult {
                 })
             })
             .collect();
-        let fd = sys::open_file(&path, libc::O_RDONLY)?;
+        let fd = sys::open_device(&path, libc::O_RDONLY)?;
         let mut buf = vec![0; BLOCK];
         let mut torn = 0;
         for _ in 0..400 {
@@ -74,7 +76,7 @@ fn concurrent_appends_are_all_kept_whole() -> TestResult {
             .map(|thread| {
                 let path = path.clone();
                 scope.spawn(move || -> TestResult {
-                    let fd = sys::open_file(&path, libc::O_WRONLY | libc::O_APPEND)?;
+                    let fd = sys::open_device(&path, libc::O_WRONLY | libc::O_APPEND)?;
                     for number in 0..PER_THREAD {
                         let record = format!("{thread}:{number:05}:{}\n", "x".repeat(RECORD - 9));
                         ensure_eq!(fd.write(record.as_bytes()), Ok(RECORD), "append");
@@ -90,7 +92,7 @@ fn concurrent_appends_are_all_kept_whole() -> TestResult {
         }
         Ok(())
     })?;
-    let contents = sys::open_file(&path, libc::O_RDONLY)?
+    let contents = sys::open_device(&path, libc::O_RDONLY)?
         .contents()
         .map_err(|errno| format!("{errno:?}"))?;
     ensure_eq!(
@@ -123,7 +125,7 @@ fn devices_used_in_parallel_stay_independent() -> TestResult {
         let threads: Vec<_> = (0..4u32)
             .map(|index| {
                 scope.spawn(move || -> TestResult {
-                    let fd = sys::open_file(&module::dev(index), libc::O_RDWR)?;
+                    let fd = module::open(index, libc::O_RDWR)?;
                     let block = [index as u8 + 1; 4096];
                     let mut rng = Rng::new(u64::from(index));
                     for _ in 0..300 {
@@ -146,7 +148,7 @@ fn devices_used_in_parallel_stay_independent() -> TestResult {
         Ok(())
     })?;
     for index in 0..4u32 {
-        let contents = sys::open_file(&module::dev(index), libc::O_RDONLY)?
+        let contents = module::open(index, libc::O_RDONLY)?
             .contents()
             .map_err(|errno| format!("{errno:?}"))?;
         let own = index as u8 + 1;

@@ -111,6 +111,26 @@ enum Call {
         file: usize,
         flags: i32,
     },
+    /// A write (at the position, or at an offset) from a pointer to no memory: EFAULT, and
+    /// nothing changes.
+    WriteFromBadPointer {
+        file: usize,
+        offset: Option<i64>,
+        len: usize,
+    },
+    /// A read (at the position, or at an offset) into a pointer to no memory.
+    ReadToBadPointer {
+        file: usize,
+        offset: Option<i64>,
+        len: usize,
+    },
+    /// A write of `len` bytes whose buffer ends after `good` of them: a short write.
+    WriteAcrossAnUnmappedPage {
+        file: usize,
+        offset: Option<i64>,
+        good: usize,
+        len: usize,
+    },
 }
 
 fn random_call(rng: &mut Rng) -> Call {
@@ -134,7 +154,26 @@ fn random_call(rng: &mut Rng) -> Call {
             offset: rng.range(-2, FAR),
             len,
         },
-        75..=94 => {
+        93..=94 => {
+            let offset = match rng.range(0, 2) {
+                0 => None,
+                _ => Some(rng.range(0, FAR)),
+            };
+            match rng.range(0, 3) {
+                0 => Call::WriteFromBadPointer { file, offset, len },
+                1 => Call::ReadToBadPointer { file, offset, len },
+                _ => {
+                    let good = rng.range(1, LARGEST_WRITE + 1) as usize;
+                    Call::WriteAcrossAnUnmappedPage {
+                        file,
+                        offset,
+                        good,
+                        len: good + rng.range(1, LARGEST_WRITE + 1) as usize,
+                    }
+                }
+            }
+        }
+        75..=92 => {
             let (whence, offset) = match rng.range(0, 3) {
                 0 => (libc::SEEK_SET, rng.range(-10, FAR)),
                 1 => (libc::SEEK_CUR, rng.range(-5000, 5000)),
@@ -157,23 +196,60 @@ fn random_call(rng: &mut Rng) -> Call {
 struct Side {
     path: String,
     files: Vec<Option<Fd>>,
+    /// The tmpfs side: where tmpfs breaks vdev's contract (a write that fails with EFAULT past
+    /// the end grows a tmpfs file on some kernels, 7.2 among them), it is put back as the
+    /// contract says, and counted.
+    model: bool,
+    contract_breaks: usize,
 }
 
 impl Side {
-    fn open(path: String) -> Result<Side, String> {
+    fn open(path: String, model: bool) -> Result<Side, String> {
         let mut files = Vec::new();
         for flags in [libc::O_RDWR, libc::O_RDWR | libc::O_APPEND, libc::O_RDONLY] {
             files.push(Some(
                 sys::open(&path, flags).map_err(|errno| format!("{path}: {errno:?}"))?,
             ));
         }
-        Ok(Side { path, files })
+        Ok(Side {
+            path,
+            files,
+            model,
+            contract_breaks: 0,
+        })
     }
 
     fn position(&self, file: usize) -> Option<i64> {
         self.files[file]
             .as_ref()
             .and_then(|fd| fd.lseek(0, libc::SEEK_CUR).ok())
+    }
+
+    /// Runs a write that may fault: on the model, a failed write that changed the size is
+    /// undone, as the contract has it ("a failed call leaves the contents and the length as
+    /// they were"), and counted.
+    fn faulting_write(
+        &mut self,
+        file: usize,
+        write: impl Fn(&Fd) -> sys::SysResult<usize>,
+    ) -> Outcome {
+        let fd = self.files[file]
+            .as_ref()
+            .expect("files are reopened before use");
+        let size = fd.size();
+        let result = write(fd);
+        if self.model && result.is_err() {
+            if let Ok(size) = size {
+                if fd.size() != Ok(size) {
+                    let _ = fd.set_size(size);
+                    self.contract_breaks += 1;
+                }
+            }
+        }
+        Outcome {
+            result: result.map(|count| count as i64),
+            data: Vec::new(),
+        }
     }
 
     fn run(&mut self, call: &Call, data: &[u8]) -> Outcome {
@@ -239,6 +315,26 @@ impl Side {
                     .expect("files are reopened before use");
                 no_data(fd.lseek(offset, whence))
             }
+            Call::WriteFromBadPointer { file, offset, len } => self.faulting_write(file, |fd| {
+                fd.write_from_address(sys::BAD_POINTER, len, offset)
+            }),
+            Call::ReadToBadPointer { file, offset, len } => {
+                let fd = self.files[file]
+                    .as_ref()
+                    .expect("files are reopened before use");
+                no_data(count(fd.read_to_address(sys::BAD_POINTER, len, offset)))
+            }
+            Call::WriteAcrossAnUnmappedPage {
+                file,
+                offset,
+                good,
+                len,
+            } => {
+                let buffer = sys::EdgeBuffer::new(&data[..good]);
+                self.faulting_write(file, |fd| {
+                    fd.write_from_address(buffer.ptr() as usize, len, offset)
+                })
+            }
         }
     }
 }
@@ -266,12 +362,13 @@ fn device(index: u32) -> TestResult {
 /// start empty. vdev must be loaded with more than `index` devices of 1 MiB.
 pub fn run_sequence(index: u32, seed: u64, calls: usize) -> Result<(), String> {
     let model_path = format!("/tmp/vdev-differential-{index}");
-    for path in [model_path.clone(), module::dev(index)] {
-        sys::open(&path, libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC)
-            .map_err(|errno| format!("{path}: {errno:?}"))?;
-    }
-    let mut device = Side::open(module::dev(index))?;
-    let mut model = Side::open(model_path.clone())?;
+    sys::open(&model_path, libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC)
+        .map_err(|errno| format!("{model_path}: {errno:?}"))?;
+    // The device is never created: it must be the driver's, or the test compares tmpfs with
+    // tmpfs.
+    module::open(index, libc::O_WRONLY | libc::O_TRUNC)?;
+    let mut device = Side::open(module::dev(index), false)?;
+    let mut model = Side::open(model_path.clone(), true)?;
     let mut rng = Rng::new(seed);
     let mut data = vec![0u8; LARGEST_WRITE as usize];
 
@@ -284,6 +381,9 @@ pub fn run_sequence(index: u32, seed: u64, calls: usize) -> Result<(), String> {
             | Call::Pwrite { file, .. }
             | Call::Pread { file, .. }
             | Call::Lseek { file, .. }
+            | Call::WriteFromBadPointer { file, .. }
+            | Call::ReadToBadPointer { file, .. }
+            | Call::WriteAcrossAnUnmappedPage { file, .. }
                 if device.files[file].is_none() =>
             {
                 call = Call::Reopen {
@@ -291,7 +391,9 @@ pub fn run_sequence(index: u32, seed: u64, calls: usize) -> Result<(), String> {
                     flags: libc::O_RDWR,
                 };
             }
-            Call::Write { file, .. } | Call::Pwrite { file, .. } => {
+            Call::Write { file, .. }
+            | Call::Pwrite { file, .. }
+            | Call::WriteAcrossAnUnmappedPage { file, .. } => {
                 let size = std::fs::metadata(&model_path)
                     .map(|meta| meta.len())
                     .unwrap_or(0);
@@ -348,6 +450,12 @@ pub fn run_sequence(index: u32, seed: u64, calls: usize) -> Result<(), String> {
             "after {calls} calls of seed {seed:#x}: vdev{index} holds {} bytes, tmpfs {}; first difference at {first:?}",
             on_device.len(),
             on_model.len()
+        ));
+    }
+    if model.contract_breaks > 0 {
+        ktap::diag(&format!(
+            "vdev{index}: tmpfs changed its size in {} writes that failed with EFAULT; vdev is held to the contract (nothing changes), and tmpfs was put back each time",
+            model.contract_breaks
         ));
     }
     drop(device);

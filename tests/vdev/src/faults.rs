@@ -73,44 +73,68 @@ fn failed_allocation_gives_enomem_and_changes_nothing() -> TestResult {
         return ktap::skip("this kernel cannot inject allocation failures (the debug flavour can)");
     }
     module::reload("devices=1")?;
-    let fd = sys::open_file(&module::dev(0), libc::O_RDWR)?;
+    let fd = module::open(0, libc::O_RDWR)?;
     ensure_eq!(fd.write(b"kept as it was"), Ok(14), "first write");
     // The device and the file are open: from here on a write needs memory only to grow the
-    // device. Overwriting what it holds needs none, as on tmpfs.
-    let (grow, append, overwrite) = {
+    // device, and a driver that has room already (it reserved some up front) needs none at all.
+    // Either way the contract holds: a write succeeds whole, or fails with ENOMEM and changes
+    // nothing. Overwriting what the device holds needs no memory, as on tmpfs.
+    let (proof, grow, append, overwrite) = {
         let _failing = FailAllocations::start()?;
         (
+            // The injection itself must work, or the test proves nothing: creating a tmpfs
+            // file allocates an inode.
+            sys::open("/tmp/vdev-faults-probe", libc::O_RDWR | libc::O_CREAT).map(|_| ()),
             fd.pwrite(&[7; 3000], 100),
             fd.write(&[8; 64]),
             fd.pwrite(b"KEPT", 0),
         )
     };
-    ensure_eq!(grow, Err(Errno(libc::ENOMEM)), "growing without memory");
+    let _ = std::fs::remove_file("/tmp/vdev-faults-probe");
     ensure_eq!(
-        append,
+        proof,
         Err(Errno(libc::ENOMEM)),
-        "writing past the end without memory"
+        "creating a tmpfs file while allocations fail (the injection does not work)"
     );
+    let mut expected = b"kept as it was".to_vec();
+    let mut position = 14;
+    match grow {
+        Err(Errno(libc::ENOMEM)) => {}
+        Ok(3000) => {
+            expected.resize(100, 0);
+            expected.extend_from_slice(&[7; 3000]);
+        }
+        other => return Err(format!("growing without memory gave {other:?}: expected ENOMEM, or 3000 where the driver had room").into()),
+    }
+    match append {
+        Err(Errno(libc::ENOMEM)) => {}
+        Ok(64) => {
+            expected.splice(14..(14 + 64).min(expected.len()), [8; 64]);
+            position += 64;
+        }
+        other => return Err(format!("writing past the end without memory gave {other:?}: expected ENOMEM, or 64 where the driver had room").into()),
+    }
     ensure_eq!(overwrite, Ok(4), "overwriting without memory");
+    expected[..4].copy_from_slice(b"KEPT");
     ensure_eq!(
         fd.lseek(0, libc::SEEK_CUR),
-        Ok(14),
-        "position after the failed writes"
+        Ok(position),
+        "position after the writes without memory"
     );
     ensure_eq!(
         fd.contents(),
-        Ok(b"KEPT as it was".to_vec()),
-        "contents after the failed writes and the overwrite"
+        Ok(expected),
+        "contents after the writes without memory (a failed one must change nothing)"
     );
     // And with memory again, growing works.
     ensure_eq!(
-        fd.pwrite(&[7; 3000], 100),
+        fd.pwrite(&[7; 3000], 5000),
         Ok(3000),
         "growing after the failures"
     );
     ensure_eq!(
         fd.contents().map(|c| c.len()),
-        Ok(3100),
+        Ok(8000),
         "the size after growing"
     );
     Ok(())

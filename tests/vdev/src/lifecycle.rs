@@ -6,7 +6,7 @@
 use crate::case;
 use crate::ktap::{Case, Suite, TestResult};
 use crate::module::{self, Kmsg};
-use crate::sys::{self, Errno};
+use crate::sys::Errno;
 use crate::{ensure, ensure_eq};
 
 pub fn suite() -> Suite {
@@ -17,6 +17,7 @@ pub fn suite() -> Suite {
         case!(last, out_of_range_parameters_are_refused_with_one_log_line),
         case!(last, malformed_parameter_is_refused),
         case!(last, load_and_unload_are_logged_once_each),
+        case!(last, unload_message_comes_after_the_devices_are_removed),
         case!(last, twenty_unload_reload_cycles_keep_working),
         case!(3, contents_are_gone_after_unload),
         case!(last, unload_is_refused_while_a_device_is_open),
@@ -128,23 +129,76 @@ fn malformed_parameter_is_refused() -> TestResult {
     Ok(())
 }
 
+/// Whether `line` says `number` of something, as a word of its own.
+fn names_number(line: &str, number: usize) -> bool {
+    line.split(|c: char| !c.is_ascii_digit())
+        .any(|word| word == number.to_string())
+}
+
 fn load_and_unload_are_logged_once_each() -> TestResult {
-    module::ensure_unloaded()?;
+    // One line each, from the module ("vdev: "), that says how many devices and how big; in
+    // words an attendee reads as English: "1 device", never "1 devices".
+    for (devices, capacity) in [(2, 4096), (1, 8192)] {
+        module::ensure_unloaded()?;
+        let mut kmsg = Kmsg::from_now()?;
+        module::reload(&format!("devices={devices} capacity={capacity}"))?;
+        let loaded = kmsg.new_lines();
+        ensure!(
+            loaded.len() == 1
+                && loaded[0].starts_with("vdev: ")
+                && names_number(&loaded[0], devices)
+                && names_number(&loaded[0], capacity),
+            "loading with devices={devices} capacity={capacity} logged {loaded:?}: expected one line from vdev that names {devices} and {capacity}"
+        );
+        module::unload().map_err(|errno| format!("unload: {errno:?}"))?;
+        let unloaded = kmsg.new_lines();
+        ensure!(
+            unloaded.len() == 1 && unloaded[0].starts_with("vdev: "),
+            "unloading logged {unloaded:?}: expected one line from vdev"
+        );
+        for line in loaded.iter().chain(&unloaded) {
+            ensure!(
+                !line.contains(" 1 devices"),
+                "\"{line}\": one device is \"1 device\""
+            );
+        }
+    }
+    module::reload("")?;
+    Ok(())
+}
+
+fn unload_message_comes_after_the_devices_are_removed() -> TestResult {
+    // The kernel's own debug line for each device's "remove" event (lib/kobject_uevent.c)
+    // shows when the device goes; the module's message must say "removed" after that.
+    module::reload("devices=2")?;
+    let control = |query: &str| -> Result<(), String> {
+        std::fs::write("/proc/dynamic_debug/control", query)
+            .map_err(|err| format!("writing '{query}' to /proc/dynamic_debug/control: {err}"))
+    };
+    control("file kobject_uevent.c func kobject_uevent_env +p")?;
     let mut kmsg = Kmsg::from_now()?;
-    module::reload("devices=2 capacity=4096")?;
-    let loaded = kmsg.new_lines();
-    ensure_eq!(
-        loaded,
-        vec!["vdev: 2 devices of 4096 bytes: /dev/vdev0 to /dev/vdev1".to_string()],
-        "the log after loading"
+    let unloaded = module::unload();
+    let lines = kmsg.new_lines();
+    control("file kobject_uevent.c func kobject_uevent_env -p")?;
+    unloaded.map_err(|errno| format!("unload: {errno:?}"))?;
+    let removed = |name: &str| {
+        lines
+            .iter()
+            .position(|line| line.starts_with(&format!("kobject: '{name}' ")))
+    };
+    let message = lines.iter().position(|line| line.starts_with("vdev: "));
+    let (Some(vdev0), Some(vdev1), Some(message)) = (removed("vdev0"), removed("vdev1"), message)
+    else {
+        return Err(format!(
+            "expected the kernel's remove events of vdev0 and vdev1 and vdev's message, got {lines:?}"
+        )
+        .into());
+    };
+    ensure!(
+        message > vdev0 && message > vdev1,
+        "vdev's unload message came before its devices were removed: {lines:?}"
     );
-    module::unload().map_err(|errno| format!("unload: {errno:?}"))?;
-    let unloaded = kmsg.new_lines();
-    ensure_eq!(
-        unloaded,
-        vec!["vdev: unloaded: 2 devices removed".to_string()],
-        "the log after unloading"
-    );
+    module::reload("")?;
     Ok(())
 }
 
@@ -157,7 +211,7 @@ fn twenty_unload_reload_cycles_keep_working() -> TestResult {
             "device nodes in cycle {cycle}"
         );
         let text = format!("cycle {cycle}");
-        let fd = sys::open_file(&module::dev(1), libc::O_RDWR)?;
+        let fd = module::open(1, libc::O_RDWR)?;
         ensure_eq!(
             fd.write(text.as_bytes()),
             Ok(text.len()),
@@ -174,18 +228,18 @@ fn twenty_unload_reload_cycles_keep_working() -> TestResult {
 
 fn contents_are_gone_after_unload() -> TestResult {
     module::reload("")?;
-    let fd = sys::open_file(&module::dev(0), libc::O_WRONLY)?;
+    let fd = module::open(0, libc::O_WRONLY)?;
     ensure_eq!(fd.write(b"gone soon"), Ok(9), "write");
     drop(fd);
     module::reload("")?;
-    let fd = sys::open_file(&module::dev(0), libc::O_RDONLY)?;
+    let fd = module::open(0, libc::O_RDONLY)?;
     ensure_eq!(fd.contents(), Ok(Vec::new()), "contents after reload");
     Ok(())
 }
 
 fn unload_is_refused_while_a_device_is_open() -> TestResult {
     module::reload("devices=2")?;
-    let fd = sys::open_file(&module::dev(1), libc::O_RDWR)?;
+    let fd = module::open(1, libc::O_RDWR)?;
     // The kernel refuses to unload a module in use with EWOULDBLOCK (EAGAIN): delete_module
     // cannot stop it while its reference count is not zero.
     ensure_eq!(
@@ -216,8 +270,8 @@ fn unload_is_refused_while_a_device_is_open() -> TestResult {
 fn open_files_hold_a_module_reference() -> TestResult {
     module::reload("devices=2")?;
     ensure_eq!(module::refcount()?, 0, "references with no file open");
-    let first = sys::open_file(&module::dev(0), libc::O_RDONLY)?;
-    let second = sys::open_file(&module::dev(1), libc::O_RDONLY)?;
+    let first = module::open(0, libc::O_RDONLY)?;
+    let second = module::open(1, libc::O_RDONLY)?;
     ensure_eq!(module::refcount()?, 2, "references with two files open");
     drop(first);
     drop(second);
@@ -228,7 +282,7 @@ fn open_files_hold_a_module_reference() -> TestResult {
 /// Writes five bytes to /dev/vdev0 and returns what vdev logged meanwhile.
 fn debug_lines_of_a_write() -> Result<Vec<String>, String> {
     let mut kmsg = Kmsg::from_now()?;
-    let fd = sys::open_file(&module::dev(0), libc::O_WRONLY)?;
+    let fd = module::open(0, libc::O_WRONLY)?;
     ensure_eq!(fd.write(b"debug"), Ok(5), "write");
     Ok(kmsg
         .new_lines()

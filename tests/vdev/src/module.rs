@@ -15,6 +15,21 @@ pub fn dev(index: u32) -> String {
     format!("/dev/vdev{index}")
 }
 
+/// Opens device number `index` with `flags`, checking that it is a misc character device (see
+/// [`sys::open_device`]): a test must fail, not pass on a regular file, where the device is
+/// missing.
+pub fn open(index: u32, flags: i32) -> Result<Fd, String> {
+    sys::open_device(&dev(index), flags)
+}
+
+/// Whether `path` is a character device.
+pub fn is_char_device(path: &str) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path)
+        .map(|meta| meta.file_type().is_char_device())
+        .unwrap_or(false)
+}
+
 /// The module file that `--module` chose, if any.
 static MODULE_FILE: OnceLock<String> = OnceLock::new();
 
@@ -93,10 +108,10 @@ pub fn refcount() -> Result<u32, String> {
         .map_err(|err| format!("refcnt '{text}': {err}"))
 }
 
-/// Which device nodes exist, among /dev/vdev0 to /dev/vdev{limit - 1}.
+/// Which device nodes exist as character devices, among /dev/vdev0 to /dev/vdev{limit - 1}.
 pub fn nodes(limit: u32) -> Vec<u32> {
     (0..limit)
-        .filter(|index| std::path::Path::new(&dev(*index)).exists())
+        .filter(|index| is_char_device(&dev(*index)))
         .collect()
 }
 

@@ -70,6 +70,114 @@ pub fn open_file(path: &str, flags: i32) -> Result<Fd, String> {
     open(path, flags).map_err(|errno| format!("opening {path}: {errno:?}"))
 }
 
+/// The major number of misc devices (`MISC_MAJOR` in include/linux/major.h).
+const MISC_MAJOR: u32 = 10;
+
+/// Opens `path`, which must be a misc character device, with `flags` (never creating it).
+///
+/// A test of a device must not pass on something else: a missing node is an error, and so is a
+/// regular file of that name (an earlier `O_CREAT` would have made one in devtmpfs).
+pub fn open_device(path: &str, flags: i32) -> Result<Fd, String> {
+    let fd = open(path, flags & !libc::O_CREAT).map_err(|errno| match errno {
+        Errno(libc::ENOENT) => format!("{path} does not exist: the driver did not register it"),
+        errno => format!("opening {path}: {errno:?}"),
+    })?;
+    // SAFETY: `stat` is plain data, for which all zeros is a valid value.
+    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: The descriptor is open and `stat` is valid for writes.
+    if unsafe { libc::fstat(fd.raw(), &mut stat) } < 0 {
+        return Err(format!("fstat of {path}: {:?}", Errno::last()));
+    }
+    let kind = stat.st_mode & libc::S_IFMT;
+    if kind != libc::S_IFCHR {
+        let what = match kind {
+            libc::S_IFREG => "a regular file",
+            libc::S_IFDIR => "a directory",
+            _ => "not a character device",
+        };
+        return Err(format!(
+            "{path} is {what}, not the driver's character device (was it created by a test or a \
+             command while the driver was not loaded?)"
+        ));
+    }
+    let major = libc::major(stat.st_rdev);
+    if major != MISC_MAJOR {
+        return Err(format!(
+            "{path} is the character device {major}:{}, not a misc device ({MISC_MAJOR}:N)",
+            libc::minor(stat.st_rdev)
+        ));
+    }
+    Ok(fd)
+}
+
+/// A buffer of `len` bytes that ends where the mapped memory ends: the page after it is not
+/// mapped, so a copy that runs past `len` faults there. Unmapped when dropped.
+pub struct EdgeBuffer {
+    map: *mut libc::c_void,
+    map_len: usize,
+    len: usize,
+}
+
+impl EdgeBuffer {
+    /// A buffer that holds `bytes` (at most a page) right before an unmapped page.
+    pub fn new(bytes: &[u8]) -> EdgeBuffer {
+        let len = bytes.len();
+        // SAFETY: sysconf takes no pointers.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+        assert!(len <= page, "an edge buffer is at most a page");
+        let map_len = 2 * page;
+        // SAFETY: A new anonymous private mapping, at an address the kernel chooses.
+        let map = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                map_len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        assert!(
+            map != libc::MAP_FAILED,
+            "mmap of two pages: {:?}",
+            Errno::last()
+        );
+        // SAFETY: The second page is part of the mapping just made; after this, only the
+        // first is mapped, and `map_len` still describes the whole range for `munmap`.
+        let unmapped = unsafe { libc::munmap(map.cast::<u8>().add(page).cast(), page) };
+        assert_eq!(unmapped, 0, "munmap of the second page");
+        let buffer = EdgeBuffer { map, map_len, len };
+        // SAFETY: The buffer's `len` bytes lie in the first page, which is mapped and
+        // writable, and `bytes` is another allocation.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buffer.ptr(), len) };
+        buffer
+    }
+
+    /// The first byte of the buffer: `len` bytes before the unmapped page.
+    pub fn ptr(&self) -> *mut u8 {
+        // SAFETY: `len` is at most a page, so the result is inside the mapped first page or
+        // at its end.
+        unsafe { self.map.cast::<u8>().add(self.map_len / 2 - self.len) }
+    }
+
+    /// The bytes of the buffer.
+    pub fn bytes(&self) -> Vec<u8> {
+        // SAFETY: The `len` bytes from `ptr()` are mapped, readable and initialised.
+        unsafe { std::slice::from_raw_parts(self.ptr(), self.len) }.to_vec()
+    }
+}
+
+impl Drop for EdgeBuffer {
+    fn drop(&mut self) {
+        // SAFETY: The range is the mapping made in `new`; unmapping an already unmapped page
+        // in it is allowed.
+        unsafe { libc::munmap(self.map, self.map_len) };
+    }
+}
+
+/// A user pointer that points at no memory: the first page is never mapped.
+pub const BAD_POINTER: usize = 8;
+
 impl Fd {
     /// Returns the raw descriptor.
     pub fn raw(&self) -> i32 {
@@ -108,14 +216,81 @@ impl Fd {
 
     /// Reads with a user pointer that points at no memory, to check the EFAULT path.
     pub fn read_to_bad_pointer(&self, count: usize) -> SysResult<usize> {
-        // SAFETY: The kernel checks user pointers; this address is never mapped (the first page).
-        check(unsafe { libc::read(self.0, 8 as *mut libc::c_void, count) })
+        self.read_to_address(BAD_POINTER, count, None)
     }
 
     /// Writes from a user pointer that points at no memory, to check the EFAULT path.
     pub fn write_from_bad_pointer(&self, count: usize) -> SysResult<usize> {
-        // SAFETY: As above.
-        check(unsafe { libc::write(self.0, 8 as *const libc::c_void, count) })
+        self.write_from_address(BAD_POINTER, count, None)
+    }
+
+    /// Writes `count` bytes from the user address `address` at `offset` (`pwrite`), or at the
+    /// file position (`write`) when `offset` is `None`; the address need not be mapped.
+    pub fn write_from_address(
+        &self,
+        address: usize,
+        count: usize,
+        offset: Option<i64>,
+    ) -> SysResult<usize> {
+        let buf = address as *const libc::c_void;
+        // SAFETY: The kernel checks user pointers: an unmapped address gives EFAULT, and
+        // nothing in this process is read but what `address` names.
+        check(unsafe {
+            match offset {
+                Some(offset) => libc::pwrite64(self.0, buf, count, offset),
+                None => libc::write(self.0, buf, count),
+            }
+        })
+    }
+
+    /// Reads `count` bytes into the user address `address` at `offset` (`pread`), or at the
+    /// file position when `offset` is `None`; the address need not be mapped.
+    pub fn read_to_address(
+        &self,
+        address: usize,
+        count: usize,
+        offset: Option<i64>,
+    ) -> SysResult<usize> {
+        let buf = address as *mut libc::c_void;
+        // SAFETY: The kernel checks user pointers. The callers pass an unmapped address or
+        // memory of theirs that nothing else uses meanwhile.
+        check(unsafe {
+            match offset {
+                Some(offset) => libc::pread64(self.0, buf, count, offset),
+                None => libc::read(self.0, buf, count),
+            }
+        })
+    }
+
+    /// Writes the segments `(address, length)` at `offset` with one `pwritev`; the addresses
+    /// need not be mapped.
+    pub fn pwritev(&self, segments: &[(usize, usize)], offset: i64) -> SysResult<usize> {
+        let iov: Vec<libc::iovec> = segments
+            .iter()
+            .map(|&(address, len)| libc::iovec {
+                iov_base: address as *mut libc::c_void,
+                iov_len: len,
+            })
+            .collect();
+        // SAFETY: `iov` is valid for reads of its length; the kernel checks the addresses in it.
+        check(unsafe { libc::pwritev64(self.0, iov.as_ptr(), iov.len() as i32, offset) })
+    }
+
+    /// The file's size, from fstat.
+    pub fn size(&self) -> SysResult<i64> {
+        // SAFETY: `stat` is plain data, for which all zeros is a valid value.
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: The descriptor is open and `stat` is valid for writes.
+        if unsafe { libc::fstat(self.0, &mut stat) } < 0 {
+            return Err(Errno::last());
+        }
+        Ok(stat.st_size)
+    }
+
+    /// Sets the file's size (`ftruncate`).
+    pub fn set_size(&self, size: i64) -> SysResult<()> {
+        // SAFETY: ftruncate takes no pointers.
+        check(unsafe { libc::ftruncate64(self.0, size) } as isize).map(|_| ())
     }
 
     /// Reads from offset 0 to the end: the whole contents.
