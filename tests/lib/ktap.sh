@@ -30,7 +30,7 @@ ktap_begin() {
 }
 
 # ktap_suite NAME FILE: run the suite in FILE, in a subshell of its own, and
-# print its result line.
+# print its result line; fails when the suite did.
 ktap_suite() {
 	ktap_suites=$((ktap_suites + 1))
 	echo "    KTAP version 1"
@@ -44,6 +44,7 @@ ktap_suite() {
 		echo "ok $ktap_suites $1"
 	else
 		echo "not ok $ktap_suites $1"
+		return 1
 	fi
 }
 
