@@ -75,6 +75,9 @@ unknown_option_prints_usage_and_exits_2() {
 # and wait for that. run-kernel's exit status goes to $work/NAME.rc.
 reload_boot() {
 	local name=$1 _
+	# One guest at a time: the reload port's socket is the target's.
+	[ -z "${reload_last:-}" ] || reload_status "$reload_last" >/dev/null
+	reload_last=$name
 	rm -f "$work/$name.rc"
 	(
 		rc=0
@@ -127,7 +130,121 @@ reload_module_waits_while_a_file_is_open_then_loads() {
 	grep -q 'workshop: vdev reloaded now that it is free' "$work/busy.log" || fail "the guest did not say it loaded it late"
 }
 
-ktap_plan 8
+# send_raw COUNT: send what stdin holds to the running guest's reload port
+# as it is, as it comes, and print the COUNT answer lines the guest gives
+# (each within 20 s).
+send_raw() {
+	python3 -c '
+import os, socket, subprocess, sys
+path = subprocess.run([sys.argv[1], "KIT_RELOAD_SOCKET"], capture_output=True, text=True).stdout.strip()
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+sock.connect(path)
+while chunk := os.read(0, 65536):
+    sock.sendall(chunk)
+sock.settimeout(20)
+reader = sock.makefile("rb")
+for _ in range(int(sys.argv[2])):
+    print(reader.readline().decode(errors="replace").strip(), flush=True)
+' "$KIT_ROOT/scripts/target" "$1"
+}
+
+reload_drops_a_short_transfer_refuses_bad_names_and_takes_the_next() {
+	local rc=0 out answers sum
+	sum=$(printf 'x' | sha256sum | cut -d' ' -f1)
+	reload_boot framing "$guest_reloads && ! ls /etc/passwd.ko /lib/modules/*/extra/*.ko 2>/dev/null | grep . && echo no-stray-files"
+	# A transfer that stops after 100 of its 5000 bytes, then two requests whose
+	# names would reach other files, each followed by its byte.
+	answers=$({
+		printf 'workshop-reload load vdev 5000 %s 0\n' "$sum"
+		head -c 100 /dev/urandom
+		sleep 7
+		printf '\nworkshop-reload load ../../../etc/passwd 1 %s 0\nx' "$sum"
+		printf '\nworkshop-reload load * 1 %s 0\nx' "$sum"
+	} | send_raw 3)
+	grep -q '^failed vdev the transfer of vdev was cut short (its 5000 bytes did not all arrive)' <<<"$answers" ||
+		fail "the short transfer was answered: $answers"
+	[ "$(grep -c '^failed - refused a request for module' <<<"$answers")" -eq 2 ] ||
+		fail "the bad names were answered: $answers"
+	out=$("$KIT_ROOT/scripts/reload-module" vdev 2>&1) || rc=$?
+	[ "$rc" -eq 0 ] || fail "the next reload failed ($rc): $out"
+	[ "$(reload_status framing)" = 0 ] || fail "the guest did not see vdev reloaded: $(tail -n 5 "$work/framing.log")"
+	grep -q '^no-stray-files' "$work/framing.log" || fail "a refused request left a file: $(tail -n 5 "$work/framing.log")"
+}
+
+reload_of_a_build_whose_init_fails_loads_the_previous_one_again() {
+	local rc=0 out
+	mkdir -p "$work/failing"
+	sed 's/^\(        let count = \*module_parameters::devices.value();\)$/        if count_is_refused() {\n            return Err(ENODEV);\n        }\n\1/' \
+		"$KIT_ROOT/samples-rust/rust_vdev.rs" >"$work/failing/rust_vdev.rs"
+	printf '\n/// This build refuses to load.\nfn count_is_refused() -> bool {\n    true\n}\n' >>"$work/failing/rust_vdev.rs"
+	# shellcheck disable=SC2016 # for the inner shell to expand
+	bash -c '. "$0/scripts/lib.sh" && kit_build_vdev "$1" "$2"' "$KIT_ROOT" "$work/failing/rust_vdev.rs" "$work/failing/build" \
+		>"$work/failing-build.log" 2>&1 ||
+		fail "the failing driver did not build: $(tail -n 5 "$work/failing-build.log")"
+	reload_boot failing "$guest_reloads && rmmod vdev && modprobe vdev devices=3 && test -e /dev/vdev2 && echo installed-is-good"
+	out=$("$KIT_ROOT/scripts/reload-module" "$work/failing/build/vdev.ko" 2>&1) || rc=$?
+	[ "$rc" -eq 1 ] || fail "expected exit status 1 (failed), got $rc: $out"
+	grep -q 'the new vdev did not load: .*the previous build is loaded again, with .*devices=3' <<<"$out" ||
+		fail "reload-module did not say that the previous build runs: $out"
+	[ "$(reload_status failing)" = 0 ] || fail "the previous vdev does not run, or is not installed: $(tail -n 5 "$work/failing.log")"
+	grep -q 'workshop: the new vdev did not load' "$work/failing.log" || fail "the guest's console did not say so"
+	grep -q '^installed-is-good' "$work/failing.log" || fail "modprobe did not find the previous build"
+}
+
+guest_programs_printing_crash_words_do_not_fail_the_run() {
+	local rc
+	rc=$(boot "$work/words.log" --exec 'echo "WARNING: just text"; echo "Oops, BUG: Kernel panic - not syncing, said a program"')
+	[ "$rc" -eq 0 ] || fail "expected exit status 0 when only a program printed these words, got $rc: $(tail -n 3 "$work/words.log")"
+}
+
+# odd_checkout: a copy of the kit's files at a path with a comma, spaces, a
+# dollar, a bar and brackets, sharing this checkout's kernel tree and
+# builds; prints its path.
+odd_checkout() {
+	local odd="$work/odd, dir \$HOME|x [1]/kit"
+	if [ ! -d "$odd" ]; then
+		mkdir -p "$odd"
+		git -C "$KIT_ROOT" ls-files -z --cached --others --exclude-standard |
+			(cd "$KIT_ROOT" && xargs -0 cp --parents -t "$odd" 2>/dev/null) || true
+		ln -s "$KIT_ROOT/build" "$odd/build"
+		ln -s "$KIT_ROOT/linux" "$odd/linux"
+	fi
+	printf '%s\n' "$odd"
+}
+
+run_kernel_and_reload_work_in_a_checkout_whose_path_has_commas_spaces_and_dollars() {
+	local odd rc=0 out
+	odd=$(odd_checkout)
+	mkdir -p "$odd/../tmp, too"
+	[ -z "${reload_last:-}" ] || reload_status "$reload_last" >/dev/null
+	reload_last=odd
+	rm -f "$work/odd.rc"
+	# The console log, the status file (TMPDIR) and the reload socket all lie
+	# under the odd path, each in QEMU's option syntax.
+	(
+		TMPDIR="$odd/../tmp, too" "$odd/scripts/run-kernel" --reload --timeout 120 --append vdev.devices=3 \
+			--exec "echo guest-ready; $guest_reloads && exit 7" >"$work/odd.log" 2>&1
+		echo "$?" >"$work/odd.rc"
+	) </dev/null >/dev/null 2>&1 &
+	for _ in $(seq 600); do
+		grep -q '^guest-ready' "$work/odd.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	out=$("$odd/scripts/reload-module" vdev 2>&1) || rc=$?
+	[ "$rc" -eq 0 ] || fail "reload-module in the odd checkout exited with $rc: $out"
+	[ "$(reload_status odd)" = 7 ] || fail "the guest's status did not come back (run-kernel: $(cat "$work/odd.rc")): $(tail -n 5 "$work/odd.log")"
+}
+
+kernel_build_in_a_checkout_whose_path_make_cannot_take_is_refused_with_advice() {
+	local odd rc=0 out
+	odd=$(odd_checkout)
+	out=$("$odd/scripts/build-kernel" 2>&1) || rc=$?
+	[ "$rc" -eq 1 ] || fail "expected exit status 1, got $rc: $(tail -n 3 <<<"$out")"
+	grep -q "has characters that the kernel's build cannot take" <<<"$out" || fail "no reason given: $(tail -n 3 <<<"$out")"
+	grep -q 'Move or clone the kit to a path of letters' <<<"$out" || fail "no advice given: $out"
+}
+
+ktap_plan 14
 ktap_run exec_returns_the_guest_commands_exit_status
 ktap_run append_and_overlay_reach_the_guest
 ktap_run kernel_panic_in_the_guest_fails_the_run
@@ -136,3 +253,8 @@ ktap_run poweroff_in_the_guest_ends_qemu_at_once
 ktap_run unknown_option_prints_usage_and_exits_2
 ktap_run reload_module_swaps_vdev_in_the_running_guest_keeping_its_parameters
 ktap_run reload_module_waits_while_a_file_is_open_then_loads
+ktap_run reload_drops_a_short_transfer_refuses_bad_names_and_takes_the_next
+ktap_run reload_of_a_build_whose_init_fails_loads_the_previous_one_again
+ktap_run guest_programs_printing_crash_words_do_not_fail_the_run
+ktap_run run_kernel_and_reload_work_in_a_checkout_whose_path_has_commas_spaces_and_dollars
+ktap_run kernel_build_in_a_checkout_whose_path_make_cannot_take_is_refused_with_advice
