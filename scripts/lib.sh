@@ -263,11 +263,20 @@ kit_target() {
 	KIT_STAMPS=$KIT_OUT/stamps
 	# Modules built apart for the running guest (build-kernel --modules-only).
 	KIT_RELOAD_BUILD=$KIT_OUT/reload
-	# The socket of the running guest's reload port (run-kernel --reload):
-	# a socket's path has at most 107 bytes, else it goes to /tmp.
+	# The socket of the running guest's reload port (run-kernel --reload),
+	# in a directory only its user can enter (kit_private_dir makes and
+	# checks it): build/watch/, or, where that path is longer than a
+	# socket's 107 bytes, the user's $XDG_RUNTIME_DIR, or a directory of
+	# the user's own in /tmp.
 	KIT_RELOAD_SOCKET=$KIT_BUILD/watch/$KIT_TARGET.sock
 	if [ "${#KIT_RELOAD_SOCKET}" -gt 107 ]; then
-		KIT_RELOAD_SOCKET=${TMPDIR:-/tmp}/rust-for-linux-workshop-$(printf '%s' "$KIT_ROOT" | cksum | cut -d' ' -f1)-$KIT_TARGET.sock
+		local private
+		if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ] && [ -O "$XDG_RUNTIME_DIR" ]; then
+			private=$XDG_RUNTIME_DIR/rust-for-linux-workshop
+		else
+			private=${TMPDIR:-/tmp}/rust-for-linux-workshop-$(id -u)
+		fi
+		KIT_RELOAD_SOCKET=$private/$(printf '%s' "$KIT_ROOT" | cksum | cut -d' ' -f1)-$KIT_TARGET.sock
 	fi
 	# The user-space test programs, per architecture (cargo's target dir).
 	KIT_CARGO_TARGET=$KIT_BUILD/cargo-$KIT_ARCH
@@ -363,6 +372,77 @@ kit_toolchain_id() {
 	printf '%s | %s | LLVM=%s' "$("$RUSTC" --version)" "$("$BINDGEN" --version 2>&1)" "$LLVM"
 }
 
+# kit_private_dir DIR: make DIR (mode 0700) if it is missing, and fail
+# unless it is a directory of this user's that no one else can enter: a
+# socket or a file the kit puts there must not be another user's.
+kit_private_dir() {
+	local dir=$1
+	[ -d "$dir" ] || (umask 077 && mkdir -p "$dir") ||
+		die "could not make the directory $dir." "Check that its parent exists and is yours."
+	if [ -L "$dir" ] || [ ! -O "$dir" ]; then
+		die "$dir is not a directory of yours (another user's, or a link)." \
+			"Remove it, or set TMPDIR or XDG_RUNTIME_DIR to a directory of your own."
+	fi
+	case "$(stat -c %a "$dir")" in
+	700) ;;
+	*) chmod 0700 "$dir" || die "could not make $dir private (chmod 0700)." ;;
+	esac
+}
+
+# kit_container_engine: print the container engine to use: KIT_CONTAINER_ENGINE,
+# or podman where it is installed, or docker; nothing when there is none.
+kit_container_engine() {
+	local engine=${KIT_CONTAINER_ENGINE:-$(command -v podman || command -v docker || true)}
+	[ -z "$engine" ] || command -v "$engine" || true
+}
+
+# kit_engine_problem ENGINE: true, printing what is wrong (a line) and what
+# to do (a line), when ENGINE cannot run containers: its client answers, but
+# its daemon does not, or its socket is not this user's to use. It asks the
+# engine itself (ENGINE info), which a client without a daemon fails.
+kit_engine_problem() {
+	local engine=$1 name out
+	name=$(basename "$engine")
+	out=$(timeout 20 "$engine" info 2>&1 >/dev/null) && return 1
+	case "$out" in
+	*"permission denied"*)
+		echo "$name is installed, but you may not use its daemon's socket"
+		echo "sudo usermod -aG docker $(id -un), then log in again (or: sudo apt-get install podman, which needs no daemon)"
+		;;
+	*"Cannot connect"* | *"daemon running"* | *"connection refused"* | *"no such file"*)
+		echo "$name's client is installed, but its daemon is not running"
+		echo "sudo systemctl start docker (Docker Desktop, podman machine: start it), or: sudo apt-get install podman"
+		;;
+	*)
+		echo "$name cannot run containers here: $(tail -n 1 <<<"$out")"
+		echo "$name info shows why; podman (sudo apt-get install podman) needs no daemon"
+		;;
+	esac
+	return 0
+}
+
+# kit_qemu_escape TEXT: TEXT as a value in QEMU's option syntax, where a
+# comma separates options and ",," is a comma.
+kit_qemu_escape() {
+	printf '%s' "${1//,/,,}"
+}
+
+# kit_make_safe PATH: true when PATH can go on make's command line and into
+# the kernel's build: letters, digits and . _ - + , @ ~ / only. make splits
+# on spaces and expands $, and Kbuild refuses spaces and colons itself.
+kit_make_safe() {
+	[[ "$1" =~ ^[A-Za-z0-9._+,@~/-]*$ ]]
+}
+
+# kit_require_make_safe_root: fail with advice unless the checkout's path is
+# one the kernel's build can work in.
+kit_require_make_safe_root() {
+	kit_make_safe "$KIT_ROOT" && return 0
+	die "the kit's path, '$KIT_ROOT', has characters that the kernel's build cannot take" \
+		"(spaces, quotes, or any of \$ # : ; & | * ? = ( ) [ ] { } < > \\)." \
+		"Move or clone the kit to a path of letters, digits and . _ - / only, e.g. ~/rust-workshop."
+}
+
 # kmake ARGS...: make in the target's kernel tree with the kit's toolchain,
 # output directory and architecture. Every kernel make call goes through
 # here (or kmake_in), so that none forgets LLVM= or picks up another rustc.
@@ -379,6 +459,7 @@ kmake() {
 # argument is added to it, and the flavour's make arguments come first.
 kmake_in() {
 	kit_toolchain
+	kit_require_make_safe_root
 	local dir=$1 arg args=() krustflags="--remap-path-prefix=$KIT_LINUX/samples/rust=$KIT_ROOT/samples-rust"
 	shift
 	for arg in "${KIT_FLAVOUR_MAKE[@]}" "$@"; do
@@ -549,12 +630,14 @@ timed() {
 # the way the workshop's checkpoints and an attendee's own file are built.
 # DIR gets a copy of FILE, rewritten only when FILE's contents differ (so
 # that Kbuild sees every change, and only changes), and a two-line Kbuild.
-# The compiler's messages and the module's panics name FILE itself.
+# The compiler's messages and the module's panics name FILE itself. FILE's
+# path may hold any character: only DIR, under the kit, goes to make.
 kit_build_vdev() {
-	local file dir
+	local file dir remap
 	file=$(realpath "$1") dir=$(realpath -m "$2")
 	shift 2
 	kit_require_kernel
+	kit_make_safe "$dir" || die "kit_build_vdev: $dir cannot go on make's command line."
 	mkdir -p "$dir"
 	cmp -s "$file" "$dir/rust_vdev.rs" || cp "$file" "$dir/rust_vdev.rs"
 	[ -f "$dir/Kbuild" ] || printf 'obj-m\t:= vdev.o\nvdev-y\t:= rust_vdev.o\n' >"$dir/Kbuild"
@@ -562,11 +645,29 @@ kit_build_vdev() {
 		"$dir/rust_vdev.rs" "$KIT_KOBJ/rust/kernel.o"; then
 		return 0
 	fi
-	# Messages and panics name the attendee's file. The kernel hands rustc the
-	# source by its absolute path (6.12), or relative to the module's
-	# directory (7.2); "|| return": callers test this function's status,
-	# which turns set -e off in it.
-	kmake -s M="$dir" KRUSTFLAGS="--remap-path-prefix=$dir/rust_vdev.rs=$file --remap-path-prefix=rust_vdev.rs=$file" \
-		"$@" modules || return
+	# The kernel hands rustc the source by its absolute path (6.12), or
+	# relative to the module's directory (7.2). A path that make can take is
+	# given to rustc, so that panics name it too; any path is put in the
+	# compiler's messages (kit_name_file). "|| return": callers test this
+	# function's status, which turns set -e off in it.
+	remap=$dir/rust_vdev.rs
+	kit_make_safe "$file" && remap=$file
+	kmake -s M="$dir" KRUSTFLAGS="--remap-path-prefix=$dir/rust_vdev.rs=$remap --remap-path-prefix=rust_vdev.rs=$remap" \
+		"$@" modules 2>&1 | kit_name_file "$remap" "$file" || return
 	kit_done "vdev-${dir//\//_}"
+}
+
+# kit_name_file FROM TO: copy stdin to stderr with every FROM replaced by TO,
+# literally (neither is a pattern). (The scripts' pipefail keeps the status
+# of the command before it in a pipe.)
+kit_name_file() {
+	FROM=$1 TO=$2 awk 'BEGIN { from = ENVIRON["FROM"]; to = ENVIRON["TO"] }
+		{
+			out = ""; rest = $0
+			while (from != to && (i = index(rest, from)) > 0) {
+				out = out substr(rest, 1, i - 1) to
+				rest = substr(rest, i + length(from))
+			}
+			print out rest
+		}' >&2
 }

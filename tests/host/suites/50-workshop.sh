@@ -33,7 +33,7 @@ check_step_names_what_an_unfinished_driver_is_missing() {
 		fail "the missing read and write are not reported"
 	grep -q "echo's write: got Err(EINVAL)" "$work/my_vdev.log" ||
 		fail "the reason (write fails with EINVAL) is not shown"
-	grep -q '4 still missing' "$work/my_vdev.log" || fail "the count of missing tests is wrong"
+	grep -q '7 still missing' "$work/my_vdev.log" || fail "the count of missing tests is wrong"
 }
 
 check_step_shows_compiler_errors_in_the_attendees_file() {
@@ -87,9 +87,23 @@ check_step_passes_a_finished_step() {
 	grep -q 'All 1 tests of steps 1 to 1 pass' "$work/step1.log" || fail "no verdict: $(tail -n 2 "$work/step1.log")"
 }
 
-ktap_plan 5
+check_step_builds_and_names_a_file_whose_path_has_spaces_and_dollars() {
+	local dir="$work/my files \$HOME, (v2) | 'x'" rc=0
+	mkdir -p "$dir"
+	sed 's/Ok(VDevModule)/Ok(VDevModul)/' "$KIT_ROOT/checkpoints/1-hello/rust_vdev.rs" >"$dir/my vdev.rs"
+	"$KIT_ROOT/scripts/check-step" 1 "$dir/my vdev.rs" >"$work/odd-broken.log" 2>&1 || rc=$?
+	[ "$rc" -eq 1 ] || fail "check-step exited with $rc on a file that does not build"
+	grep -qF -- "--> $dir/my vdev.rs:" "$work/odd-broken.log" ||
+		fail "the compiler's message does not name the file: $(grep -m1 -- '-->' "$work/odd-broken.log")"
+	cp "$KIT_ROOT/checkpoints/1-hello/rust_vdev.rs" "$dir/my vdev.rs"
+	"$KIT_ROOT/scripts/check-step" 1 "$dir/my vdev.rs" >"$work/odd-ok.log" 2>&1 ||
+		fail "the solution under that path fails: $(tail -n 3 "$work/odd-ok.log")"
+}
+
+ktap_plan 6
 ktap_run check_step_names_what_an_unfinished_driver_is_missing
 ktap_run check_step_shows_compiler_errors_in_the_attendees_file
 ktap_run check_step_tests_the_file_it_is_given_not_the_last_one_built
 ktap_run check_step_names_the_line_and_the_test_of_a_crash
 ktap_run check_step_passes_a_finished_step
+ktap_run check_step_builds_and_names_a_file_whose_path_has_spaces_and_dollars
