@@ -539,7 +539,8 @@ declare -A KIT_NEEDS=(
 KIT_STEPS_DONE=()
 
 # kit_build STEP...: run each STEP of the target, after the steps it needs,
-# each once per call of a script (setup once, prepare-linux once a kernel).
+# each once per call of a script (setup once an architecture, prepare-linux
+# once a kernel).
 # It stops at the first step that fails, and fails too. (Its "|| return"s
 # are needed: set -e is off in a function whose status its caller tests.)
 kit_build() {
@@ -547,7 +548,10 @@ kit_build() {
 	for step in "$@"; do
 		[ -n "${KIT_NEEDS[$step]+set}" ] || die "kit_build: no step '$step'"
 		case "$step" in
-		setup | build-slides) key=$step ;;
+		# setup once per architecture: a guest of another one needs its
+		# cross tools and busybox.
+		setup) key=$step@$KIT_ARCH ;;
+		build-slides) key=$step ;;
 		prepare-linux) key=$step@$KIT_KERNEL ;;
 		*) key=$step@$KIT_TARGET ;;
 		esac
