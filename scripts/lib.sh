@@ -523,11 +523,13 @@ kit_done() {
 }
 
 # The chain of build steps: each step (a script of scripts/) and the steps
-# it needs first. Every step does nothing when nothing changed.
+# it needs first. Every step does nothing when nothing changed. A kernel
+# build needs setup for its architecture even when its tree, shared by the
+# architectures, is prepared already.
 declare -A KIT_NEEDS=(
 	[setup]=''
 	[prepare-linux]=setup
-	[build-kernel]=prepare-linux
+	[build-kernel]='setup prepare-linux'
 	[gen-initramfs]=build-kernel
 	[build-external]=build-kernel
 	[build-checkpoints]=build-kernel
