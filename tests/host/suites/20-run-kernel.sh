@@ -70,19 +70,20 @@ unknown_option_prints_usage_and_exits_2() {
 	grep -q '^Usage: scripts/run-kernel' "$work/usage.log" || fail "no usage: $(cat "$work/usage.log")"
 }
 
-# reload_boot NAME GUEST-COMMAND: boot with --reload and vdev.devices=3 in
+# reload_boot NAME GUEST-COMMAND [RUN-KERNEL]: boot RUN-KERNEL (this
+# checkout's run-kernel unless given) with --reload and vdev.devices=3 in
 # the background, running GUEST-COMMAND after it printed "guest-ready",
 # and wait for that. run-kernel's exit status goes to $work/NAME.rc.
 reload_boot() {
-	local name=$1 _
+	local name=$1 command=$2 runner=${3:-$run_kernel} _
 	# One guest at a time: the reload port's socket is the target's.
 	[ -z "${reload_last:-}" ] || reload_status "$reload_last" >/dev/null
 	reload_last=$name
 	rm -f "$work/$name.rc"
 	(
 		rc=0
-		"$run_kernel" --reload --timeout 120 --append vdev.devices=3 \
-			--exec "echo guest-ready; $2" >"$work/$name.log" 2>&1 || rc=$?
+		"$runner" --reload --timeout 120 --append vdev.devices=3 \
+			--exec "echo guest-ready; $command" >"$work/$name.log" 2>&1 || rc=$?
 		echo "$rc" >"$work/$name.rc"
 	) </dev/null >/dev/null 2>&1 &
 	for _ in $(seq 600); do
@@ -216,20 +217,9 @@ run_kernel_and_reload_work_in_a_checkout_whose_path_has_commas_spaces_and_dollar
 	local odd rc=0 out
 	odd=$(odd_checkout)
 	mkdir -p "$odd/../tmp, too"
-	[ -z "${reload_last:-}" ] || reload_status "$reload_last" >/dev/null
-	reload_last=odd
-	rm -f "$work/odd.rc"
 	# The console log, the status file (TMPDIR) and the reload socket all lie
 	# under the odd path, each in QEMU's option syntax.
-	(
-		TMPDIR="$odd/../tmp, too" "$odd/scripts/run-kernel" --reload --timeout 120 --append vdev.devices=3 \
-			--exec "echo guest-ready; $guest_reloads && exit 7" >"$work/odd.log" 2>&1
-		echo "$?" >"$work/odd.rc"
-	) </dev/null >/dev/null 2>&1 &
-	for _ in $(seq 600); do
-		grep -q '^guest-ready' "$work/odd.log" 2>/dev/null && break
-		sleep 0.1
-	done
+	TMPDIR="$odd/../tmp, too" reload_boot odd "$guest_reloads && exit 7" "$odd/scripts/run-kernel"
 	out=$("$odd/scripts/reload-module" vdev 2>&1) || rc=$?
 	[ "$rc" -eq 0 ] || fail "reload-module in the odd checkout exited with $rc: $out"
 	[ "$(reload_status odd)" = 7 ] || fail "the guest's status did not come back (run-kernel: $(cat "$work/odd.rc")): $(tail -n 5 "$work/odd.log")"
@@ -244,7 +234,7 @@ kernel_build_in_a_checkout_whose_path_make_cannot_take_is_refused_with_advice() 
 	grep -q 'Move or clone the kit to a path of letters' <<<"$out" || fail "no advice given: $out"
 }
 
-ktap_plan 14
+ktap_plan 13
 ktap_run exec_returns_the_guest_commands_exit_status
 ktap_run append_and_overlay_reach_the_guest
 ktap_run kernel_panic_in_the_guest_fails_the_run

@@ -167,19 +167,22 @@ fn load_and_unload_are_logged_once_each() -> TestResult {
     Ok(())
 }
 
+/// Writes `query` to dynamic debug's control file (`+p` turns the matching `pr_debug` lines on,
+/// `-p` off).
+fn dynamic_debug(query: &str) -> Result<(), String> {
+    std::fs::write("/proc/dynamic_debug/control", query)
+        .map_err(|err| format!("writing '{query}' to /proc/dynamic_debug/control: {err}"))
+}
+
 fn unload_message_comes_after_the_devices_are_removed() -> TestResult {
     // The kernel's own debug line for each device's "remove" event (lib/kobject_uevent.c)
     // shows when the device goes; the module's message must say "removed" after that.
     module::reload("devices=2")?;
-    let control = |query: &str| -> Result<(), String> {
-        std::fs::write("/proc/dynamic_debug/control", query)
-            .map_err(|err| format!("writing '{query}' to /proc/dynamic_debug/control: {err}"))
-    };
-    control("file kobject_uevent.c func kobject_uevent_env +p")?;
+    dynamic_debug("file kobject_uevent.c func kobject_uevent_env +p")?;
     let mut kmsg = Kmsg::from_now()?;
     let unloaded = module::unload();
     let lines = kmsg.new_lines();
-    control("file kobject_uevent.c func kobject_uevent_env -p")?;
+    dynamic_debug("file kobject_uevent.c func kobject_uevent_env -p")?;
     unloaded.map_err(|errno| format!("unload: {errno:?}"))?;
     let removed = |name: &str| {
         lines
@@ -318,17 +321,13 @@ fn dyndbg_parameter_turns_debug_messages_on() -> TestResult {
 
 fn dynamic_debug_control_turns_them_on_and_off() -> TestResult {
     module::reload("")?;
-    let control = |query: &str| -> Result<(), String> {
-        std::fs::write("/proc/dynamic_debug/control", query)
-            .map_err(|err| format!("writing '{query}' to /proc/dynamic_debug/control: {err}"))
-    };
-    control("module vdev +p")?;
+    dynamic_debug("module vdev +p")?;
     ensure_eq!(
         debug_lines_of_a_write()?.len(),
         2,
         "debug messages after +p"
     );
-    control("module vdev -p")?;
+    dynamic_debug("module vdev -p")?;
     ensure_eq!(
         debug_lines_of_a_write()?.len(),
         0,
