@@ -31,7 +31,7 @@ every_script_answers_help_with_its_usage_and_status_0() {
 # Scripts whose arguments are not passed on to another program.
 a_wrong_option_is_named_with_the_usage_and_status_2() {
 	local name out rc
-	for name in bench bench-report build-checkpoints build-docs build-external build-slides doctor \
+	for name in bench bench-install bench-report build-checkpoints build-docs build-external build-slides doctor \
 		build-tests check-step fuzz gen-initramfs gen-rust-project ktap-report prepare-linux \
 		run-kernel setup slides-include target test; do
 		rc=0
@@ -42,8 +42,26 @@ a_wrong_option_is_named_with_the_usage_and_status_2() {
 	done
 }
 
-ktap_plan 4
+# What scripts/setup installs by default is what an attendee uses; the
+# tests' tools come only with --all (which scripts/test asks for).
+setup_installs_the_tests_tools_only_when_asked_for_all() {
+	local attendee everything p
+	attendee=$("$KIT_ROOT/scripts/setup" --list) || fail "setup --list failed: $attendee"
+	everything=$("$KIT_ROOT/scripts/setup" --list --all) || fail "setup --list --all failed: $everything"
+	for p in rustc-web rust-web-src "clang-[0-9]*" "qemu-system-[a-z0-9]*" busybox-static gdb rust-web-analyzer; do
+		grep -qx "$p" <<<"$attendee" || fail "an attendee's set lacks $p: $(tr '\n' ' ' <<<"$attendee")"
+		grep -qx "$p" <<<"$everything" || fail "--all lacks $p"
+	done
+	for p in chromium graphviz shellcheck pylint python3-matplotlib tmux; do
+		! grep -qx "$p" <<<"$attendee" || fail "an attendee would install $p, which only the tests use"
+		grep -qx "$p" <<<"$everything" || fail "--all lacks $p, which the tests use"
+	done
+	command -v tmux >/dev/null || fail "the tests' tools are not installed (no tmux): scripts/test runs setup --all"
+}
+
+ktap_plan 5
 ktap_run python_tools_pass_their_unit_tests
 ktap_run test_program_passes_its_unit_tests
 ktap_run every_script_answers_help_with_its_usage_and_status_0
 ktap_run a_wrong_option_is_named_with_the_usage_and_status_2
+ktap_run setup_installs_the_tests_tools_only_when_asked_for_all
