@@ -86,10 +86,20 @@ KIT_ARCHS=(x86_64 arm64)
 KIT_FLAVOURS=(workshop test debug)
 
 # kit_host_arch: the host's architecture, in the kernel's spelling.
+# KIT_HOST_ARCH names another machine's (make-bundle lists what setup
+# would install on it).
 kit_host_arch() {
-	case "$(uname -m)" in
+	case "${KIT_HOST_ARCH:-$(uname -m)}" in
 	aarch64 | arm64) echo arm64 ;;
-	*) uname -m ;;
+	*) echo "${KIT_HOST_ARCH:-$(uname -m)}" ;;
+	esac
+}
+
+# kit_debian_arch ARCH: Debian's name of the architecture.
+kit_debian_arch() {
+	case "$1" in
+	x86_64) echo amd64 ;;
+	*) echo "$1" ;;
 	esac
 }
 
@@ -326,6 +336,98 @@ kit_find_rustc() {
 		fi
 	done
 	return 1
+}
+
+# The organiser's bundle (scripts/make-bundle), when KIT_BUNDLE names one:
+# a directory (a USB stick, a share) or an http(s) URL (scripts/serve-bundle).
+#
+# kit_bundle_uri: the bundle as apt names it (file:/... or the URL); fails
+# with advice unless KIT_BUNDLE is a bundle.
+kit_bundle_uri() {
+	case "$KIT_BUNDLE" in
+	http://* | https://*) printf '%s\n' "${KIT_BUNDLE%/}" ;;
+	*)
+		[ -f "$KIT_BUNDLE/VERSION" ] ||
+			die "KIT_BUNDLE=$KIT_BUNDLE is not a bundle: it has no VERSION file." \
+				"Point it at the directory scripts/make-bundle made (or its URL), or unset it to use the network."
+		printf 'file:%s\n' "$(cd "$KIT_BUNDLE" && pwd)"
+		;;
+	esac
+}
+
+# kit_bundle_file NAME: a local copy of the bundle's file NAME (from a URL,
+# downloaded into the kit's cache), checked against the bundle's
+# SHA256SUMS; prints its path, or nothing if the bundle has no NAME.
+kit_bundle_file() {
+	local name=$1 dir=$KIT_CACHE/bundle sums file
+	case "$KIT_BUNDLE" in
+	http://* | https://*)
+		mkdir -p "$dir"
+		python3 - "${KIT_BUNDLE%/}" "$dir" "$name" <<-'PYTHON' || die "could not download $name from the bundle at $KIT_BUNDLE." "Check the address, and that the organiser's scripts/serve-bundle is running."
+			import shutil, sys, urllib.error, urllib.request
+			base, into, name = sys.argv[1:]
+			for part in ('SHA256SUMS', name):
+			    try:
+			        with urllib.request.urlopen(f'{base}/{part}', timeout=60) as reply, \
+			                open(f'{into}/{part}.part', 'wb') as out:
+			            shutil.copyfileobj(reply, out)
+			    except urllib.error.HTTPError as error:
+			        if error.code == 404 and part == name:
+			            sys.exit(0)
+			        raise
+			    shutil.move(f'{into}/{part}.part', f'{into}/{part}')
+		PYTHON
+		sums=$dir/SHA256SUMS file=$dir/$name
+		;;
+	*) sums=$KIT_BUNDLE/SHA256SUMS file=$KIT_BUNDLE/$name ;;
+	esac
+	[ -f "$file" ] || return 0
+	local want
+	want=$(awk -v name="./$name" '$2 == name { print $1 }' "$sums")
+	if [ -z "$want" ] || [ "$(sha256sum <"$file" | cut -d' ' -f1)" != "$want" ]; then
+		die "the bundle's $name does not match its SHA256SUMS: the copy is damaged or was changed." \
+			"Copy the bundle again from the organiser (or ask them to make it again)."
+	fi
+	printf '%s\n' "$file"
+}
+
+# kit_cargo_sources: set KIT_CARGO_SOURCES, the options that make cargo
+# build from the bundle's vendored crates, offline (none without a bundle).
+kit_cargo_sources() {
+	KIT_CARGO_SOURCES=()
+	[ -n "${KIT_BUNDLE:-}" ] || return 0
+	local crates=$KIT_CACHE/bundle/crates tarball
+	tarball=$(kit_bundle_file crates.tar.xz) || return 1
+	[ -n "$tarball" ] || return 0
+	if [ ! -f "$crates/.from" ] || [ "$(cat "$crates/.from")" != "$(sha256sum <"$tarball")" ]; then
+		rm -rf "$crates"
+		mkdir -p "$crates"
+		tar -xJf "$tarball" -C "$crates"
+		sha256sum <"$tarball" >"$crates/.from"
+	fi
+	KIT_CARGO_SOURCES=(--offline --config 'source.crates-io.replace-with="kit-bundle"'
+		--config "source.kit-bundle.directory=\"$crates/vendor\"")
+	KIT_BUNDLE_CRATES=$crates
+}
+
+# kit_minimal_root CODENAME: a minimal root of that Debian release, as a
+# new machine has it (debootstrap --variant=minbase, checked with Debian's
+# keys), made once into the kit's cache; prints its path. For the
+# measurements and tests of what a new machine meets; needs root.
+kit_minimal_root() {
+	local codename=$1 root keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	root=$KIT_CACHE/roots/$codename-$(dpkg --print-architecture)
+	if [ ! -f "$root/.complete" ]; then
+		command -v debootstrap >/dev/null || die "debootstrap is not installed." "Run: sudo apt-get install debootstrap"
+		[ -r "$keyring" ] || die "Debian's archive keys ($keyring) are missing: debootstrap could not check what it downloads." \
+			"Run: sudo apt-get install debian-archive-keyring"
+		rm -rf "$root"
+		timed "Making a minimal Debian $codename root with debootstrap" "about 40 s" \
+			debootstrap --variant=minbase --keyring="$keyring" "$codename" "$root" \
+			"${KIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}" >&2
+		touch "$root/.complete"
+	fi
+	printf '%s\n' "$root"
 }
 
 # kit_toolchain: set LLVM, RUSTC, RUSTFMT, RUSTDOC, CLIPPY_DRIVER, BINDGEN and
