@@ -364,9 +364,10 @@ kit_bundle_file() {
 	http://* | https://*)
 		mkdir -p "$dir"
 		python3 - "${KIT_BUNDLE%/}" "$dir" "$name" <<-'PYTHON' || die "could not download $name from the bundle at $KIT_BUNDLE." "Check the address, and that the organiser's scripts/serve-bundle is running."
-			import shutil, sys, urllib.error, urllib.request
+			import os, shutil, sys, urllib.error, urllib.request
 			base, into, name = sys.argv[1:]
 			for part in ('SHA256SUMS', name):
+			    os.makedirs(os.path.dirname(f'{into}/{part}'), exist_ok=True)
 			    try:
 			        with urllib.request.urlopen(f'{base}/{part}', timeout=60) as reply, \
 			                open(f'{into}/{part}.part', 'wb') as out:

@@ -3,7 +3,7 @@
 # The fast tier, part 2: the unit tests of our tools, on recorded logs
 # (tests/unit/fixtures), and of the test program. No kernel is needed, only
 # the prepared tree, whose KTAP parser the tools use.
-# shellcheck shell=bash disable=SC2031 # KIT_ROOT is only read
+# shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
 
 python_tools_pass_their_unit_tests() {
 	local out
@@ -59,9 +59,28 @@ setup_installs_the_tests_tools_only_when_asked_for_all() {
 	command -v tmux >/dev/null || fail "the tests' tools are not installed (no tmux): scripts/test runs setup --all"
 }
 
-ktap_plan 5
+# doctor --workshop ends with one line an organiser collects: ready from a
+# readable bundle, NOT-READY (with the problem named, status 1) from one
+# that cannot be read.
+doctor_workshop_ends_with_the_line_an_organiser_collects() {
+	local out rc=0 bundle=$work/doctor-bundle
+	mkdir -p "$bundle"
+	echo "kit-bundle 1" >"$bundle/VERSION"
+	(cd "$bundle" && sha256sum ./VERSION >SHA256SUMS)
+	out=$(KIT_BUNDLE=$bundle "$KIT_ROOT/scripts/doctor" --workshop 2>&1) || rc=$?
+	grep -Eq '^workshop: (ready|NOT-READY) .*source=bundle first-shell-min=[0-9]+ disk-free-gib=[0-9]+ disk-need-gib=[0-9]+ problems=[0-9]+$' \
+		<<<"$(tail -n 2 <<<"$out")" || fail "no workshop line from a readable bundle: $(tail -n 3 <<<"$out")"
+	rc=0
+	out=$(KIT_BUNDLE=$work/no-such-bundle "$KIT_ROOT/scripts/doctor" --workshop 2>&1) || rc=$?
+	[ "$rc" -eq 1 ] || fail "doctor passed with a bundle it cannot read (status $rc)"
+	grep -q '^workshop: NOT-READY .*source=none' <<<"$out" || fail "an unreadable bundle is not NOT-READY: $(tail -n 3 <<<"$out")"
+	grep -q 'PROBLEM  source: the bundle at' <<<"$out" || fail "doctor does not say what is wrong: $(tail -n 5 <<<"$out")"
+}
+
+ktap_plan 6
 ktap_run python_tools_pass_their_unit_tests
 ktap_run test_program_passes_its_unit_tests
 ktap_run every_script_answers_help_with_its_usage_and_status_0
 ktap_run a_wrong_option_is_named_with_the_usage_and_status_2
 ktap_run setup_installs_the_tests_tools_only_when_asked_for_all
+ktap_run doctor_workshop_ends_with_the_line_an_organiser_collects

@@ -32,7 +32,52 @@ the_container_builds_and_boots_the_kernel() {
 		fail "enter-build-env did not say which image and engine it used"
 }
 
-ktap_plan 2
+# The Dev Containers CLI (pinned in tests/devcontainer), driving this
+# host's engine as VS Code and Codespaces do: the container comes up on the
+# kit's image from .devcontainer/devcontainer.json, its post-create check
+# passes, and the toolchain and rust-analyzer answer inside.
+the_devcontainer_opens_on_the_kits_image_with_the_toolchain() {
+	local cli=$KIT_ROOT/build/devcontainer out id
+	mkdir -p "$cli"
+	cp "$KIT_ROOT"/tests/devcontainer/package.json "$KIT_ROOT"/tests/devcontainer/package-lock.json "$cli/"
+	out=$(cd "$cli" && npm ci --silent --no-audit --no-fund 2>&1) || fail "npm could not install the Dev Containers CLI: $out"
+	# enter-build-env's settings for this host's podman, if it needed any.
+	[ ! -f "$KIT_ROOT/build/container/containers.conf" ] || export CONTAINERS_CONF=$KIT_ROOT/build/container/containers.conf
+	out=$("$cli/node_modules/.bin/devcontainer" up --workspace-folder "$KIT_ROOT" --docker-path "$engine" \
+		--remove-existing-container 2>"$work/devcontainer-up.log") ||
+		fail "devcontainer up failed: $(tail -n 5 "$work/devcontainer-up.log")"
+	grep -q '"outcome":"success"' <<<"$out" || fail "devcontainer up did not succeed: $out"
+	id=$(sed -n 's/.*"containerId":"\([0-9a-f]*\)".*/\1/p' <<<"$out")
+	grep -q 'Toolchain for [a-z0-9_]* guests' "$work/devcontainer-up.log" ||
+		fail "the post-create check (setup --check) did not run: $(tail -n 5 "$work/devcontainer-up.log")"
+	out=$("$cli/node_modules/.bin/devcontainer" exec --workspace-folder "$KIT_ROOT" --docker-path "$engine" \
+		sh -c 'rust-analyzer --version && rustc --version && test -f scripts/dev-cycle' 2>&1)
+	local rc=$?
+	[ -z "$id" ] || "$engine" rm -f "$id" >/dev/null 2>&1
+	[ "$rc" -eq 0 ] || fail "the toolchain does not answer in the dev container: $out"
+	grep -q '^rust-analyzer ' <<<"$out" || fail "no rust-analyzer in the dev container: $out"
+}
+
+# The organiser's bundle holding the saved image: enter-build-env loads it
+# instead of building (and so needs no base image and no network for it).
+the_image_saved_in_a_bundle_is_loaded_instead_of_built() {
+	local image=rust-for-linux-workshop:debian-12 bundle=$work/image-bundle rc out arch
+	arch=$(. "$KIT_ROOT/scripts/lib.sh" && kit_host_arch)
+	mkdir -p "$bundle/images"
+	echo "kit-bundle 1" >"$bundle/VERSION"
+	"$engine" save -q -o "$bundle/images/rust-for-linux-workshop-debian-12-$arch.tar" "$image" ||
+		fail "could not save $image"
+	(cd "$bundle" && find . -type f ! -name SHA256SUMS -print0 | xargs -0 sha256sum >"$work/sums" && mv "$work/sums" SHA256SUMS)
+	"$engine" rmi -f "$image" >/dev/null 2>&1 || fail "could not remove $image to load it again"
+	rc=$(KIT_BUNDLE=$bundle in_container bundle-image sh -c 'rustc --version')
+	out=$(cat "$work/bundle-image.log")
+	[ "$rc" -eq 0 ] || fail "enter-build-env with the bundle exited with $rc: $(tail -n 5 <<<"$out")"
+	grep -q "Loading the image $image from the bundle" <<<"$out" || fail "the image was not loaded from the bundle: $out"
+	! grep -q 'Building the image' <<<"$out" || fail "the image was built although the bundle held it: $out"
+	grep -q '^rustc 1\.' <<<"$out" || fail "the loaded image has no rustc: $out"
+}
+
+ktap_plan 4
 engine=$(command -v podman || command -v docker || true)
 if [ "${KIT_TEST_CONTAINER:-}" != 1 ]; then
 	why="only with ./scripts/test --all (it builds an image, and a kernel in it)"
@@ -46,7 +91,11 @@ fi
 if [ -n "$why" ]; then
 	ktap_skip setup_in_the_container_finds_the_whole_toolchain "$why"
 	ktap_skip the_container_builds_and_boots_the_kernel "$why"
+	ktap_skip the_devcontainer_opens_on_the_kits_image_with_the_toolchain "$why"
+	ktap_skip the_image_saved_in_a_bundle_is_loaded_instead_of_built "$why"
 else
 	ktap_run setup_in_the_container_finds_the_whole_toolchain
 	ktap_run the_container_builds_and_boots_the_kernel
+	ktap_run the_devcontainer_opens_on_the_kits_image_with_the_toolchain
+	ktap_run the_image_saved_in_a_bundle_is_loaded_instead_of_built
 fi
