@@ -431,6 +431,31 @@ kit_minimal_root() {
 	printf '%s\n' "$root"
 }
 
+# kit_prebuilt_inputs: what a build of the target's kernel is made from,
+# one line each: the target, the host that builds it (its tools run
+# there), the kernel's source and our patch series (as prepare-linux
+# recorded them), the configuration fragments, the toolchain's versions
+# and the flavour's make options. A prebuilt kernel (make-bundle) is used
+# only where all of them are the same; the driver's sources need not be,
+# make builds them again.
+kit_prebuilt_inputs() {
+	local fragment stamp=$KIT_LINUX/.workshop/stamp
+	echo "target=$KIT_TARGET"
+	echo "host=$(kit_host_arch) $(if [ -r /etc/os-release ]; then . /etc/os-release && echo "${ID:-}-${VERSION_ID:-}"; fi)"
+	echo "source=$(sed -n 's/^source=//p' "$stamp" 2>/dev/null)"
+	echo "patches=$(sed -n 's/^patches=//p' "$stamp" 2>/dev/null | sha256sum | cut -c1-16)"
+	for fragment in "${KIT_FRAGMENTS[@]}"; do
+		echo "fragment ${fragment##*/}=$(sha256sum <"$fragment" | cut -c1-16)"
+	done
+	echo "toolchain=$(kit_toolchain_id)"
+	echo "make=${KIT_FLAVOUR_MAKE[*]}"
+}
+
+# kit_prebuilt_key: the fingerprint of those inputs.
+kit_prebuilt_key() {
+	kit_prebuilt_inputs | sha256sum | cut -c1-16
+}
+
 # kit_toolchain: set LLVM, RUSTC, RUSTFMT, RUSTDOC, CLIPPY_DRIVER, BINDGEN and
 # LIBCLANG_PATH for the kernel build. Fails with advice when no usable Rust
 # compiler is found; scripts/setup installs one.

@@ -31,7 +31,7 @@ every_script_answers_help_with_its_usage_and_status_0() {
 # Scripts whose arguments are not passed on to another program.
 a_wrong_option_is_named_with_the_usage_and_status_2() {
 	local name out rc
-	for name in bench bench-install bench-report build-checkpoints build-docs build-external build-slides doctor make-bundle serve-bundle \
+	for name in bench bench-install bench-report build-checkpoints build-docs build-external build-slides doctor make-bundle serve-bundle bench-first-shell \
 		build-tests check-step fuzz gen-initramfs gen-rust-project ktap-report prepare-linux \
 		run-kernel setup slides-include target test; do
 		rc=0

@@ -5,7 +5,9 @@
 # attendee needs on a new machine (a fresh minimal Debian 12 root, with no
 # network) and the crates build offline from it; apt refuses a package or
 # an index changed by one byte, and the kit a changed file of its own; and
-# served over HTTP (scripts/serve-bundle) it installs the same way. Only
+# served over HTTP (scripts/serve-bundle) it installs the same way; its
+# prebuilt kernel serves another checkout, which then builds only what it
+# changed. Only
 # with KIT_TEST_BUNDLE=1, which ./scripts/test --all sets, and as root: it
 # downloads about 510 MiB of packages from the Debian mirror, once.
 # shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
@@ -149,13 +151,50 @@ urllib.request.urlopen('http://127.0.0.1:$port/VERSION')" 2>/dev/null && break
 		fail "serve-bundle did not print the line attendees type: $(cat "$work/serve.log")"
 }
 
-ktap_plan 6
+# The prebuilt kernel, in a bundle made from this checkout's build, used
+# by another checkout (another path, its own tree): its first build-kernel
+# starts from it and builds nothing; after an edit of the driver, only the
+# driver; with another configuration fragment it is not used, and the kit
+# says which input differs.
+a_prebuilt_kernel_is_used_elsewhere_and_only_the_edited_driver_is_built() {
+	local kbundle=$work/kernel-bundle other=$work/other/kit out rc=0
+	out=$("$KIT_ROOT/scripts/make-bundle" --only kernels --arch "$(. "$KIT_ROOT/scripts/lib.sh" && kit_host_arch)" \
+		--out "$kbundle" 2>&1) || fail "make-bundle --only kernels failed: $(tail -n 5 <<<"$out")"
+	ls "$kbundle"/kernels/6.12-*-workshop-*.tar.zst >/dev/null 2>&1 || fail "no prebuilt kernel in the bundle: $(ls -R "$kbundle")"
+	mkdir -p "$other"
+	git -C "$KIT_ROOT" ls-files -z --cached --others --exclude-standard |
+		(cd "$KIT_ROOT" && xargs -0 cp --parents -t "$other")
+	out=$(cd "$other" && ./scripts/prepare-linux 2>&1) || fail "prepare-linux in the other checkout failed: $(tail -n 3 <<<"$out")"
+	out=$(cd "$other" && KIT_BUNDLE=$kbundle ./scripts/build-kernel 2>&1) || fail "build-kernel from the bundle failed: $(tail -n 5 <<<"$out")"
+	grep -q "Using the bundle's prebuilt kernel" <<<"$out" || fail "the prebuilt kernel was not used: $out"
+	grep -q 'Nothing changed since the last build' <<<"$out" || fail "make was run although nothing changed: $out"
+	# The kernel crate's object and one of C: neither may be built again.
+	local kobj before
+	kobj=$(echo "$other"/build/6.12-*-workshop/kernel)
+	before=$(stat -c '%Y %n' "$kobj/rust/kernel.o" "$kobj/kernel/fork.o") || fail "the prebuilt kernel lacks its objects"
+	echo '// an edit' >>"$other/samples-rust/rust_vdev.rs"
+	out=$(cd "$other" && KIT_BUNDLE=$kbundle ./scripts/build-kernel 2>&1) || fail "build-kernel after an edit failed: $(tail -n 5 <<<"$out")"
+	grep -q 'Building only the changed modules: vdev.ko' <<<"$out" || fail "more than the driver was built after its edit: $out"
+	[ "$(stat -c '%Y %n' "$kobj/rust/kernel.o" "$kobj/kernel/fork.o")" = "$before" ] ||
+		fail "the kernel's own objects were built again after an edit of the driver"
+	[ "$kobj/samples/rust/vdev.ko" -nt "$kobj/rust/kernel.o" ] || fail "the edited driver was not built"
+	echo '# another comment' >>"$other/linux-config/workshop.config"
+	rm -rf "$other/build"
+	out=$(cd "$other" && KIT_BUNDLE=$kbundle timeout 30 ./scripts/build-kernel 2>&1) || rc=$?
+	grep -q "prebuilt kernel for 6.12-[a-z0-9_]*-workshop was made from other inputs" <<<"$out" ||
+		fail "a kernel made from other inputs was not refused: $(head -n 5 <<<"$out")"
+	grep -q '^  here: *fragment workshop.config=' <<<"$out" || fail "the kit did not say which input differs: $(head -n 8 <<<"$out")"
+	! grep -q "Using the bundle's prebuilt kernel" <<<"$out" || fail "a kernel made from other inputs was used"
+}
+
+ktap_plan 7
 tests=(a_new_debian_12_machine_installs_the_toolchain_from_the_bundle_with_no_network
 	the_test_programs_build_offline_from_the_bundles_crates
 	a_package_changed_by_one_byte_is_refused_by_apt
 	an_index_changed_by_one_byte_is_refused_by_apt
 	a_changed_crate_archive_is_refused_by_the_kit
-	the_bundle_served_over_http_installs_the_same_way)
+	the_bundle_served_over_http_installs_the_same_way
+	a_prebuilt_kernel_is_used_elsewhere_and_only_the_edited_driver_is_built)
 if [ "${KIT_TEST_BUNDLE:-}" != 1 ]; then
 	why="only with ./scripts/test --all (it downloads about 510 MiB from the Debian mirror)"
 elif [ "$(id -u)" -ne 0 ]; then
