@@ -93,7 +93,7 @@ a_package_changed_by_one_byte_is_refused_by_apt() {
 	cp "$work/bc.deb" "$deb"
 	[ "$rc" -ne 0 ] || fail "setup installed a changed package"
 	grep -q 'Hash Sum mismatch' <<<"$out" || fail "apt did not say that the hash differs: $(tail -n 5 <<<"$out")"
-	grep -q 'copy the bundle again' <<<"$out" || fail "setup gave no advice: $(tail -n 3 <<<"$out")"
+	grep -q 'Get the bundle again from the organiser' <<<"$out" || fail "setup gave no advice: $(tail -n 3 <<<"$out")"
 	in_root sh -c 'command -v bc' >/dev/null && fail "bc was installed from the changed package"
 	return 0
 }
