@@ -423,9 +423,11 @@ kit_minimal_root() {
 		[ -r "$keyring" ] || die "Debian's archive keys ($keyring) are missing: debootstrap could not check what it downloads." \
 			"Run: sudo apt-get install debian-archive-keyring"
 		rm -rf "$root"
-		timed "Making a minimal Debian $codename root with debootstrap" "about 40 s" \
-			debootstrap --variant=minbase --keyring="$keyring" "$codename" "$root" \
-			"${KIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}" >&2
+		# shellcheck disable=SC2016 # for the inner shell: its log
+		timed "Making a minimal Debian $codename root with debootstrap (log: ${root/#$HOME/\~}.log)" "about 40 s" \
+			sh -c 'exec debootstrap "$@" >"$0" 2>&1' "$root.log" --variant=minbase --keyring="$keyring" \
+			"$codename" "$root" "${KIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}" ||
+			die "debootstrap could not make a Debian $codename root (its log: $root.log)."
 		touch "$root/.complete"
 	fi
 	printf '%s\n' "$root"
