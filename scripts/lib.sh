@@ -453,9 +453,26 @@ kit_prebuilt_inputs() {
 	echo "make=${KIT_FLAVOUR_MAKE[*]}"
 }
 
-# kit_prebuilt_key: the fingerprint of those inputs.
+# kit_prebuilt_key: the fingerprint of the inputs on standard input.
 kit_prebuilt_key() {
-	kit_prebuilt_inputs | sha256sum | cut -c1-16
+	sha256sum | cut -c1-16
+}
+
+# kit_bundle_sums DIR: write DIR/SHA256SUMS, the checksum of every other
+# file of the bundle in DIR, which kit_bundle_file checks against.
+kit_bundle_sums() {
+	local sums
+	sums=$(mktemp)
+	(cd "$1" && find . -type f ! -name SHA256SUMS -print0 | sort -z | xargs -0 sha256sum) >"$sums" &&
+		chmod 644 "$sums" && mv "$sums" "$1/SHA256SUMS"
+}
+
+# kit_copy_checkout DIR: copy the checkout's files (tracked, and untracked
+# ones git does not ignore) into DIR, as a new clone with this work in it.
+kit_copy_checkout() {
+	mkdir -p "$1"
+	git -C "$KIT_ROOT" ls-files -z --cached --others --exclude-standard |
+		(cd "$KIT_ROOT" && xargs -0 cp --parents -t "$1")
 }
 
 # kit_toolchain: set LLVM, RUSTC, RUSTFMT, RUSTDOC, CLIPPY_DRIVER, BINDGEN and

@@ -66,7 +66,7 @@ doctor_workshop_ends_with_the_line_an_organiser_collects() {
 	local out rc=0 bundle=$work/doctor-bundle
 	mkdir -p "$bundle"
 	echo "kit-bundle 1" >"$bundle/VERSION"
-	(cd "$bundle" && sha256sum ./VERSION >SHA256SUMS)
+	(. "$KIT_ROOT/scripts/lib.sh" && kit_bundle_sums "$bundle")
 	out=$(KIT_BUNDLE=$bundle "$KIT_ROOT/scripts/doctor" --workshop 2>&1) || rc=$?
 	grep -Eq '^workshop: (ready|NOT-READY) .*source=bundle first-shell-min=[0-9]+ disk-free-gib=[0-9]+ disk-need-gib=[0-9]+ problems=[0-9]+$' \
 		<<<"$(tail -n 2 <<<"$out")" || fail "no workshop line from a readable bundle: $(tail -n 3 <<<"$out")"

@@ -67,7 +67,7 @@ the_image_saved_in_a_bundle_is_loaded_instead_of_built() {
 	echo "kit-bundle 1" >"$bundle/VERSION"
 	"$engine" save -q -o "$bundle/images/rust-for-linux-workshop-debian-12-$arch.tar" "$image" ||
 		fail "could not save $image"
-	(cd "$bundle" && find . -type f ! -name SHA256SUMS -print0 | xargs -0 sha256sum >"$work/sums" && mv "$work/sums" SHA256SUMS)
+	(. "$KIT_ROOT/scripts/lib.sh" && kit_bundle_sums "$bundle")
 	"$engine" rmi -f "$image" >/dev/null 2>&1 || fail "could not remove $image to load it again"
 	rc=$(KIT_BUNDLE=$bundle in_container bundle-image sh -c 'rustc --version')
 	out=$(cat "$work/bundle-image.log")

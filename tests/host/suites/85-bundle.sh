@@ -43,9 +43,7 @@ make_root() {
 	cached=$(. "$KIT_ROOT/scripts/lib.sh" && kit_minimal_root bookworm) || return 1
 	cp -a "$cached" "$root"
 	rm -rf "$root"/var/lib/apt/lists/* "$root/opt/kit"
-	mkdir -p "$root/kit"
-	git -C "$KIT_ROOT" ls-files -z --cached --others --exclude-standard |
-		(cd "$KIT_ROOT" && xargs -0 cp --parents -t "$root/kit")
+	(. "$KIT_ROOT/scripts/lib.sh" && kit_copy_checkout "$root/kit")
 }
 
 # have_root: the first test made the root and the bundle.
@@ -161,9 +159,7 @@ a_prebuilt_kernel_is_used_elsewhere_and_only_the_edited_driver_is_built() {
 	out=$("$KIT_ROOT/scripts/make-bundle" --only kernels --arch "$(. "$KIT_ROOT/scripts/lib.sh" && kit_host_arch)" \
 		--out "$kbundle" 2>&1) || fail "make-bundle --only kernels failed: $(tail -n 5 <<<"$out")"
 	ls "$kbundle"/kernels/6.12-*-workshop-*.tar.zst >/dev/null 2>&1 || fail "no prebuilt kernel in the bundle: $(ls -R "$kbundle")"
-	mkdir -p "$other"
-	git -C "$KIT_ROOT" ls-files -z --cached --others --exclude-standard |
-		(cd "$KIT_ROOT" && xargs -0 cp --parents -t "$other")
+	(. "$KIT_ROOT/scripts/lib.sh" && kit_copy_checkout "$other")
 	out=$(cd "$other" && ./scripts/prepare-linux 2>&1) || fail "prepare-linux in the other checkout failed: $(tail -n 3 <<<"$out")"
 	out=$(cd "$other" && KIT_BUNDLE=$kbundle ./scripts/build-kernel 2>&1) || fail "build-kernel from the bundle failed: $(tail -n 5 <<<"$out")"
 	grep -q "Using the bundle's prebuilt kernel" <<<"$out" || fail "the prebuilt kernel was not used: $out"
