@@ -423,6 +423,7 @@ kit_minimal_root() {
 		[ -r "$keyring" ] || die "Debian's archive keys ($keyring) are missing: debootstrap could not check what it downloads." \
 			"Run: sudo apt-get install debian-archive-keyring"
 		rm -rf "$root"
+		mkdir -p "$(dirname "$root")"
 		# shellcheck disable=SC2016 # for the inner shell: its log
 		timed "Making a minimal Debian $codename root with debootstrap (log: ${root/#$HOME/\~}.log)" "about 40 s" \
 			sh -c 'exec debootstrap "$@" >"$0" 2>&1' "$root.log" --variant=minbase --keyring="$keyring" \
@@ -443,7 +444,7 @@ kit_minimal_root() {
 kit_prebuilt_inputs() {
 	local fragment stamp=$KIT_LINUX/.workshop/stamp
 	echo "target=$KIT_TARGET"
-	echo "host=$(kit_host_arch) $(if [ -r /etc/os-release ]; then . /etc/os-release && echo "${ID:-}-${VERSION_ID:-}"; fi)"
+	echo "host=$(kit_host_arch) $(kit_host_system)"
 	echo "source=$(sed -n 's/^source=//p' "$stamp" 2>/dev/null)"
 	echo "patches=$(sed -n 's/^patches=//p' "$stamp" 2>/dev/null | sha256sum | cut -c1-16)"
 	for fragment in "${KIT_FRAGMENTS[@]}"; do
@@ -451,6 +452,13 @@ kit_prebuilt_inputs() {
 	done
 	echo "toolchain=$(kit_toolchain_id)"
 	echo "make=${KIT_FLAVOUR_MAKE[*]}"
+}
+
+# kit_host_system: this machine's system and release, as os-release names
+# them (debian-12); the bundle keeps the prebuilt kernels of each in
+# kernels/SYSTEM/, as the tools they hold run on that system alone.
+kit_host_system() {
+	(. /etc/os-release 2>/dev/null && echo "${ID:-unknown}-${VERSION_ID:-unknown}") || echo unknown-unknown
 }
 
 # kit_prebuilt_key: the fingerprint of the inputs on standard input.
@@ -469,10 +477,12 @@ kit_bundle_sums() {
 
 # kit_copy_checkout DIR: copy the checkout's files (tracked, and untracked
 # ones git does not ignore) into DIR, as a new clone with this work in it.
+# The files keep their times: a copy made again over an older one changes
+# only what changed since, and make builds only that.
 kit_copy_checkout() {
 	mkdir -p "$1"
 	git -C "$KIT_ROOT" ls-files -z --cached --others --exclude-standard |
-		(cd "$KIT_ROOT" && xargs -0 cp --parents -t "$1")
+		(cd "$KIT_ROOT" && xargs -0 cp -p --parents -t "$1")
 }
 
 # kit_toolchain: set LLVM, RUSTC, RUSTFMT, RUSTDOC, CLIPPY_DRIVER, BINDGEN and

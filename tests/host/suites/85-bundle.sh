@@ -1,30 +1,50 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The organiser's bundle (scripts/make-bundle), as a room uses it: made
-# once here for Debian 12 on this architecture, it installs what an
-# attendee needs on a new machine (a fresh minimal Debian 12 root, with no
-# network) and the crates build offline from it; apt refuses a package or
-# an index changed by one byte, and the kit a changed file of its own; and
-# served over HTTP (scripts/serve-bundle) it installs the same way; its
-# prebuilt kernel serves another checkout, which then builds only what it
-# changed. Only
-# with KIT_TEST_BUNDLE=1, which ./scripts/test --all sets, and as root: it
-# downloads about 510 MiB of packages from the Debian mirror, once.
+# once here for Debian 12 and 13 on this architecture (13's kernel built in
+# a Debian 13 root), it installs what an attendee needs on a new machine (a
+# fresh minimal Debian 12 root, with no network) and the crates build
+# offline from it; apt refuses a package or an index changed by one byte,
+# and the kit a changed file of its own; served over HTTP
+# (scripts/serve-bundle) it installs the same way; its prebuilt kernel
+# serves another checkout, which then builds only what it changed; and on
+# new Debian 12 and 13 machines with no network, the first dev-cycle
+# reaches the guest from it, check-step 1 passes and watch reloads a saved
+# module. Only with KIT_TEST_BUNDLE=1, which ./scripts/test --all sets, and
+# as root: it downloads about 1 GiB of packages from the Debian mirror.
 # shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
 
-# The new machine's root, and the bundle inside it (nothing is mounted:
-# the runner removes $work with rm -rf).
-root=$work/root
-bundle=$root/bundle
+# The new machines' roots, one for each release ($work/root-12 and
+# $work/root-13), and the bundle beside them, seen in each at /bundle.
+bundle=$work/bundle
+root=$work/root-12
 
-# in_root COMMAND...: run COMMAND in the fresh root as a new machine's user
-# would, with the bundle at /bundle and the kit at /kit; with
-# KIT_TEST_OFFLINE=1 (the default) in a network namespace of its own, with
-# no network at all.
+# The command that runs another in a new machine's root: a script, so that
+# tmux can run it too. It mounts the bundle and /proc in a mount namespace
+# of its own (gone with it: nothing stays mounted in $work, which the
+# runner removes), and with KIT_TEST_OFFLINE=1 (the default) it has a
+# network namespace of its own, with no network at all.
+cat >"$work/in-root" <<'SCRIPT'
+#!/bin/bash
+# Usage: in-root ROOT BUNDLE COMMAND...
+isolate=(--net)
+[ "${KIT_TEST_OFFLINE:-1}" = 1 ] || isolate=()
+# shellcheck disable=SC2016 # for the inner shell to expand
+exec unshare --mount "${isolate[@]}" sh -c 'mount --bind "$1" "$0/bundle" && mount -t proc proc "$0/proc" &&
+	shift && exec chroot "$0" "$@"' "$1" "$2" \
+	env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM="${TERM:-dumb}" "${@:3}"
+SCRIPT
+chmod +x "$work/in-root"
+
+# in_root COMMAND...: run COMMAND in the Debian 12 root as a new machine's
+# user would, with the bundle at /bundle and the kit at /kit.
 in_root() {
-	local isolate=(unshare --net)
-	[ "${KIT_TEST_OFFLINE:-1}" = 1 ] || isolate=()
-	"${isolate[@]}" chroot "$root" env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb "$@"
+	"$work/in-root" "$root" "$bundle" "$@"
+}
+
+# in_root_of RELEASE COMMAND...: the same in the root of RELEASE.
+in_root_of() {
+	"$work/in-root" "$work/root-$1" "$bundle" "${@:2}"
 }
 
 # flip FILE: change one byte in the middle of FILE.
@@ -36,28 +56,38 @@ data[len(data) // 2] ^= 1
 open(path, "wb").write(data)' "$1"
 }
 
-# make_root: a copy of a fresh minimal Debian 12 root (debootstrap made
-# its /dev), with no package lists, and the kit in it.
+# make_root RELEASE: a copy of a fresh minimal Debian RELEASE root
+# (debootstrap made its /dev), with no package lists, and the kit in it.
 make_root() {
-	local cached
-	cached=$(. "$KIT_ROOT/scripts/lib.sh" && kit_minimal_root bookworm) || return 1
-	cp -a "$cached" "$root"
-	rm -rf "$root"/var/lib/apt/lists/* "$root/opt/kit"
-	(. "$KIT_ROOT/scripts/lib.sh" && kit_copy_checkout "$root/kit")
+	local cached codename=bookworm
+	[ "$1" = 12 ] || codename=trixie
+	cached=$(. "$KIT_ROOT/scripts/lib.sh" && kit_minimal_root "$codename") || return 1
+	cp -a "$cached" "$work/root-$1"
+	rm -rf "$work/root-$1"/var/lib/apt/lists/* "$work/root-$1/opt/kit"
+	mkdir -p "$work/root-$1/bundle"
+	(. "$KIT_ROOT/scripts/lib.sh" && kit_copy_checkout "$work/root-$1/kit")
 }
 
-# have_root: the first test made the root and the bundle.
+# have_root [RELEASE]: the first test made the bundle, and the root of
+# RELEASE (12) is set up.
 have_root() {
-	{ [ -f "$bundle/VERSION" ] && [ -x "$root/kit/scripts/setup" ]; } || fail "no bundle: the first test did not make it"
+	{ [ -f "$bundle/VERSION" ] && [ -x "$work/root-${1:-12}/kit/scripts/setup" ]; } ||
+		fail "no bundle or no Debian ${1:-12} root: the test that makes them failed"
 }
 
 a_new_debian_12_machine_installs_the_toolchain_from_the_bundle_with_no_network() {
-	local out rc=0
-	make_root || fail "no minimal Debian 12 root"
-	out=$("$KIT_ROOT/scripts/make-bundle" --release 12 --arch "$(uname -m | sed s/aarch64/arm64/)" \
+	local out rc=0 release
+	make_root 12 || fail "no minimal Debian 12 root"
+	# For both releases: the kernel for Debian 13 is built in a Debian 13
+	# root, from the bundle's packages.
+	out=$("$KIT_ROOT/scripts/make-bundle" --release 12 --release 13 --arch "$(uname -m | sed s/aarch64/arm64/)" \
 		--out "$bundle" 2>&1) || fail "make-bundle failed: $(tail -n 5 <<<"$out")"
-	grep -q '^debian-12-[a-z0-9]* packages: [0-9]*, [0-9.]* MiB$' "$bundle/CONTENTS" ||
-		fail "the bundle does not say what it holds: $(cat "$bundle/CONTENTS")"
+	for release in 12 13; do
+		grep -q "^debian-$release-[a-z0-9]* packages: [0-9]*, [0-9.]* MiB$" "$bundle/CONTENTS" ||
+			fail "the bundle does not say what it holds: $(cat "$bundle/CONTENTS")"
+		grep -q "^kernel 6.12-[a-z0-9_]*-workshop, debian-$release ([0-9a-f]*): [0-9]* MiB$" "$bundle/CONTENTS" ||
+			fail "the bundle has no prebuilt kernel for Debian $release: $(cat "$bundle/CONTENTS")"
+	done
 	out=$(in_root env KIT_BUNDLE=/bundle /kit/scripts/setup 2>&1) || rc=$?
 	[ "$rc" -eq 0 ] || fail "setup from the bundle exited with $rc: $(tail -n 8 <<<"$out")"
 	grep -q 'Installing Debian packages from the bundle at /bundle' <<<"$out" ||
@@ -156,9 +186,9 @@ urllib.request.urlopen('http://127.0.0.1:$port/VERSION')" 2>/dev/null && break
 # says which input differs.
 a_prebuilt_kernel_is_used_elsewhere_and_only_the_edited_driver_is_built() {
 	local kbundle=$work/kernel-bundle other=$work/other/kit out rc=0
-	out=$("$KIT_ROOT/scripts/make-bundle" --only kernels --arch "$(. "$KIT_ROOT/scripts/lib.sh" && kit_host_arch)" \
+	out=$("$KIT_ROOT/scripts/make-bundle" --only kernels --release 12 --arch "$(. "$KIT_ROOT/scripts/lib.sh" && kit_host_arch)" \
 		--out "$kbundle" 2>&1) || fail "make-bundle --only kernels failed: $(tail -n 5 <<<"$out")"
-	ls "$kbundle"/kernels/6.12-*-workshop-*.tar.zst >/dev/null 2>&1 || fail "no prebuilt kernel in the bundle: $(ls -R "$kbundle")"
+	ls "$kbundle"/kernels/debian-*/6.12-*-workshop-*.tar.zst >/dev/null 2>&1 || fail "no prebuilt kernel in the bundle: $(ls -R "$kbundle")"
 	(. "$KIT_ROOT/scripts/lib.sh" && kit_copy_checkout "$other")
 	out=$(cd "$other" && ./scripts/prepare-linux 2>&1) || fail "prepare-linux in the other checkout failed: $(tail -n 3 <<<"$out")"
 	out=$(cd "$other" && KIT_BUNDLE=$kbundle ./scripts/build-kernel 2>&1) || fail "build-kernel from the bundle failed: $(tail -n 5 <<<"$out")"
@@ -183,20 +213,93 @@ a_prebuilt_kernel_is_used_elsewhere_and_only_the_edited_driver_is_built() {
 	! grep -q "Using the bundle's prebuilt kernel" <<<"$out" || fail "a kernel made from other inputs was used"
 }
 
-ktap_plan 7
+# A new machine of RELEASE, set up from the bundle offline (Debian 12's by
+# the first test, 13's here), reaches the guest's shell on its first
+# dev-cycle from the bundle's prebuilt kernel for that release, with no
+# network. How long it took goes to build/logs/first-shell-offline.log
+# (scripts/bench-first-shell measures it from the first command).
+first_dev_cycle_offline() {
+	local release=$1 out rc=0 start
+	if [ "$release" != 12 ]; then
+		make_root "$release" || fail "no minimal Debian $release root"
+		out=$(in_root_of "$release" env KIT_BUNDLE=/bundle /kit/scripts/setup 2>&1) ||
+			fail "setup from the bundle on Debian $release failed: $(tail -n 8 <<<"$out")"
+	fi
+	have_root "$release"
+	start=$(date +%s)
+	out=$(in_root_of "$release" env KIT_BUNDLE=/bundle sh -c 'cd /kit && ./scripts/dev-cycle </dev/null' 2>&1) || rc=$?
+	{ [ "$rc" -eq 0 ] && grep -q 'demo: all steps passed' <<<"$out"; } ||
+		fail "the first dev-cycle on Debian $release (status $rc) did not reach the guest's demo: $(tail -n 8 <<<"$out")"
+	grep -q "Using the bundle's prebuilt kernel for 6.12-[a-z0-9_]*-workshop" <<<"$out" ||
+		fail "the first dev-cycle on Debian $release did not start from the bundle's kernel: $(grep -A3 -m1 'prebuilt' <<<"$out")"
+	mkdir -p "$KIT_ROOT/build/logs"
+	echo "$(date -u +%FT%TZ) Debian $release: first dev-cycle after setup, offline, $(($(date +%s) - start)) s" \
+		>>"$KIT_ROOT/build/logs/first-shell-offline.log"
+}
+
+# check-step 1 on that machine, offline: its test programs build from the
+# bundle's crates, and the step's solution passes.
+check_step_1_offline() {
+	local out
+	have_root "$1"
+	out=$(in_root_of "$1" env KIT_BUNDLE=/bundle sh -c 'cd /kit && ./scripts/check-step 1 </dev/null' 2>&1) ||
+		fail "check-step 1 failed offline on Debian $1: $(tail -n 8 <<<"$out")"
+	grep -q 'All 1 tests of steps 1 to 1 pass' <<<"$out" || fail "check-step 1 gave no verdict on Debian $1: $(tail -n 3 <<<"$out")"
+}
+
+# watch on that machine, offline, in a terminal (tmux here): a saved
+# module is built and reloaded in the running guest.
+watch_reload_offline() {
+	local release=$1 _ tmux=(tmux -L workshop-bundle)
+	have_root "$release"
+	"${tmux[@]}" kill-server 2>/dev/null || true
+	"${tmux[@]}" new-session -d -s watch -x 160 -y 50 \
+		"$(printf '%q ' "$work/in-root" "$work/root-$release" "$bundle" env KIT_BUNDLE=/bundle \
+			sh -c 'cd /kit && ./scripts/watch'); sleep 60"
+	watch_screen() { "${tmux[@]}" capture-pane -p -S -5000 -t watch; }
+	watch_wait() {
+		for _ in $(seq "$(($2 * 10))"); do
+			watch_screen | grep -q -- "$1" && return 0
+			sleep 0.1
+		done
+		return 1
+	}
+	watch_wait 'workshop:/#' 120 || fail "watch on Debian $release gave no guest shell in 120 s: $(watch_screen | tail -n 5)"
+	touch "$work/root-$release/kit/samples-rust/rust_hello.rs"
+	watch_wait 'workshop: rust_hello reloaded [0-9.]* s after the save' 90 ||
+		fail "watch on Debian $release did not reload a saved module: $(watch_screen | tail -n 8)"
+	"${tmux[@]}" send-keys -t watch poweroff Enter
+	watch_wait 'done watching' 20 || fail "poweroff did not end watch on Debian $release: $(watch_screen | tail -n 5)"
+	"${tmux[@]}" kill-server 2>/dev/null || true
+}
+
+a_new_debian_12_machine_reaches_the_guests_shell_offline_from_the_prebuilt_kernel() { first_dev_cycle_offline 12; }
+check_step_1_passes_offline_on_the_new_debian_12_machine() { check_step_1_offline 12; }
+watch_reloads_a_saved_module_offline_on_the_new_debian_12_machine() { watch_reload_offline 12; }
+a_new_debian_13_machine_reaches_the_guests_shell_offline_from_the_prebuilt_kernel() { first_dev_cycle_offline 13; }
+check_step_1_passes_offline_on_the_new_debian_13_machine() { check_step_1_offline 13; }
+watch_reloads_a_saved_module_offline_on_the_new_debian_13_machine() { watch_reload_offline 13; }
+
+ktap_plan 13
 tests=(a_new_debian_12_machine_installs_the_toolchain_from_the_bundle_with_no_network
 	the_test_programs_build_offline_from_the_bundles_crates
 	a_package_changed_by_one_byte_is_refused_by_apt
 	an_index_changed_by_one_byte_is_refused_by_apt
 	a_changed_crate_archive_is_refused_by_the_kit
 	the_bundle_served_over_http_installs_the_same_way
-	a_prebuilt_kernel_is_used_elsewhere_and_only_the_edited_driver_is_built)
+	a_prebuilt_kernel_is_used_elsewhere_and_only_the_edited_driver_is_built
+	a_new_debian_12_machine_reaches_the_guests_shell_offline_from_the_prebuilt_kernel
+	check_step_1_passes_offline_on_the_new_debian_12_machine
+	watch_reloads_a_saved_module_offline_on_the_new_debian_12_machine
+	a_new_debian_13_machine_reaches_the_guests_shell_offline_from_the_prebuilt_kernel
+	check_step_1_passes_offline_on_the_new_debian_13_machine
+	watch_reloads_a_saved_module_offline_on_the_new_debian_13_machine)
 if [ "${KIT_TEST_BUNDLE:-}" != 1 ]; then
-	why="only with ./scripts/test --all (it downloads about 510 MiB from the Debian mirror)"
+	why="only with ./scripts/test --all (it downloads about 1 GiB from the Debian mirror, and builds a kernel in a Debian 13 root)"
 elif [ "$(id -u)" -ne 0 ]; then
 	why="needs root (a chroot, a network namespace)"
-elif ! command -v debootstrap >/dev/null || ! command -v unshare >/dev/null; then
-	why="needs debootstrap and unshare (./scripts/setup --container installs debootstrap)"
+elif ! command -v debootstrap >/dev/null || ! command -v unshare >/dev/null || ! command -v tmux >/dev/null; then
+	why="needs debootstrap, unshare and tmux (./scripts/setup --container --all installs them)"
 else
 	why=''
 fi
