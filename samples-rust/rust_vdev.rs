@@ -21,9 +21,9 @@
 //! Built in, it takes the same parameters from the kernel command line: `vdev.devices=4`.
 
 use kernel::{
-    fs::{file::flags, File, Kiocb},
+    fs::{file::flags, File, Kiocb, SeekFrom},
     iov::{IovIterDest, IovIterSource},
-    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration, SeekFrom},
+    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
     new_mutex,
     prelude::*,
     str::CString,
@@ -39,10 +39,12 @@ module! {
     params: {
         devices: u32 {
             default: 1,
+            permissions: 0o444,
             description: "Number of devices, /dev/vdev0 and up (1 to 64)",
         },
         capacity: usize {
             default: 1048576,
+            permissions: 0o444,
             description: "Bytes each device can hold (1 to 16777216)",
         },
     },
@@ -145,12 +147,7 @@ impl MiscDevice for VDev {
         Ok(count)
     }
 
-    fn llseek(
-        device: ArcBorrow<'_, Device>,
-        _file: &File,
-        pos: i64,
-        seek: SeekFrom,
-    ) -> Result<i64> {
+    fn llseek(device: ArcBorrow<'_, Device>, pos: i64, seek: SeekFrom) -> Result<i64> {
         // Only `SEEK_END` needs the size, and only it takes the lock.
         let size = match seek {
             SeekFrom::End(_) => i64::try_from(device.contents.lock().len())?,
@@ -185,8 +182,8 @@ struct VDevModule {
 
 impl kernel::Module for VDevModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let count = *module_parameters::devices.value();
-        let capacity = *module_parameters::capacity.value();
+        let count = module_parameters::devices.value();
+        let capacity = module_parameters::capacity.value();
         if !(1..=MAX_DEVICES).contains(&count) {
             pr_err!("devices={count} is out of range: it must be from 1 to {MAX_DEVICES}\n");
             return Err(EINVAL);

@@ -8,7 +8,7 @@
 # A *target* is a kernel, an architecture and a flavour, chosen with
 #
 #   KIT_KERNEL    the kernel release series: 6.12 (the LTS, the default)
-#                 or 7.2 (mainline)
+#                 or 7.3 (mainline)
 #   KIT_ARCH      the guest's architecture: x86_64 or arm64 (the default:
 #                 the host's), cross-built on a host of the other one
 #   KIT_FLAVOUR   workshop (the default), or NAME for the workshop kernel
@@ -81,7 +81,7 @@ KIT_BINDGEN_VERSION=0.73.2
 KIT_LLVM_MAJOR=22
 
 # The kernels, architectures and flavours the kit knows.
-KIT_KERNELS=(6.12 7.2)
+KIT_KERNELS=(6.12 7.3)
 KIT_ARCHS=(x86_64 arm64)
 KIT_FLAVOURS=(workshop test debug)
 
@@ -149,22 +149,23 @@ kit_target() {
 	# Mainline: only Debian's backports and unstable carry it. The package
 	# is fetched (scripts/fetch-kernel-source) into the kit's cache, without
 	# adding those suites to the system's sources.
-	7.2)
-		KIT_KERNEL_TESTED=7.2.11
-		KIT_DEBIAN_SUITES=(trixie-backports sid)
+	7.3)
+		KIT_KERNEL_TESTED=7.3.4
+		KIT_DEBIAN_SUITES=(trixie-backports sid experimental)
 		KIT_DEBIAN_TARBALL=$KIT_CACHE/sources/linux-source-$KIT_KERNEL.tar.xz
 		;;
 	esac
 
 	# The steps (Kbuild's short log: CC, RUSTC, LD, ...) of a build of
 	# the workshop flavour from nothing, as counted in its
-	# build-kernel.log (7.2 on arm64: estimated from the others): build-kernel
+	# build-kernel.log (7.3: the counts of 7.2, its x86_64 build 1372 and
+	# arm64 estimated, until 7.3 counts its own): build-kernel
 	# tells from it how far a first build is.
 	case "$KIT_KERNEL-$KIT_ARCH" in
 	6.12-x86_64) KIT_BUILD_STEPS=1281 ;;
 	6.12-arm64) KIT_BUILD_STEPS=1160 ;;
-	7.2-x86_64) KIT_BUILD_STEPS=1372 ;;
-	7.2-arm64) KIT_BUILD_STEPS=1260 ;;
+	7.3-x86_64) KIT_BUILD_STEPS=1372 ;;
+	7.3-arm64) KIT_BUILD_STEPS=1260 ;;
 	esac
 
 	# The architecture: how the kernel is built, and how QEMU runs it.
@@ -432,6 +433,30 @@ kit_minimal_root() {
 		touch "$root/.complete"
 	fi
 	printf '%s\n' "$root"
+}
+
+# kit_newer_mainline LISTS: the newest kernel series newer than the kit's
+# mainline (the last of KIT_KERNELS) that the apt package lists in
+# directory LISTS carry, as "linux-source-X.Y VERSION SUITE"; nothing when
+# they carry none. fetch-kernel-source reads such lists; doctor looks at
+# the ones it kept. apt keeps them compressed: apt-helper reads them.
+kit_newer_mainline() {
+	local list suite
+	for list in "$1"/*_Packages "$1"/*_Packages.*; do
+		[ -f "$list" ] || continue
+		suite=${list##*_dists_}
+		suite=${suite%%_*}
+		/usr/lib/apt/apt-helper cat-file "$list" 2>/dev/null |
+			awk -v mainline="${KIT_KERNELS[${#KIT_KERNELS[@]} - 1]}" -v suite="$suite" '
+			function series(s,  f) { split(s, f, "."); return f[1] * 1000 + f[2] }
+			/^Package: linux-source-[0-9]+\.[0-9]+$/ { name = $2; next }
+			/^Version: / && name != "" {
+				s = name; sub(/^linux-source-/, "", s)
+				if (series(s) > series(mainline)) print s, name, $2, suite
+				name = ""
+			}
+			/^$/ { name = "" }'
+	done | sort -V | tail -n1 | cut -d' ' -f2-
 }
 
 # kit_prebuilt_inputs: what a build of the target's kernel is made from,
@@ -809,7 +834,7 @@ kit_build_vdev() {
 		return 0
 	fi
 	# The kernel hands rustc the source by its absolute path (6.12), or
-	# relative to the module's directory (7.2). A path that make can take is
+	# relative to the module's directory (7.3). A path that make can take is
 	# given to rustc, so that panics name it too; any path is put in the
 	# compiler's messages (kit_name_file). "|| return": callers test this
 	# function's status, which turns set -e off in it.

@@ -9,9 +9,9 @@
 
 use kernel::{
     c_str,
-    fs::{file::flags, File, Kiocb},
+    fs::{file::flags, File, Kiocb, SeekFrom},
     iov::{IovIterDest, IovIterSource},
-    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration, SeekFrom},
+    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
     new_mutex,
     prelude::*,
     sync::{Arc, ArcBorrow, Mutex},
@@ -110,12 +110,7 @@ impl MiscDevice for VDev {
         Ok(count)
     }
 
-    fn llseek(
-        device: ArcBorrow<'_, Device>,
-        _file: &File,
-        pos: i64,
-        seek: SeekFrom,
-    ) -> Result<i64> {
+    fn llseek(device: ArcBorrow<'_, Device>, pos: i64, seek: SeekFrom) -> Result<i64> {
         let size = i64::try_from(device.contents.lock().len())?;
         // SeekFrom::position refuses a negative result with EINVAL, as lseek(2) does.
         seek.position(pos, size)

@@ -77,10 +77,32 @@ doctor_workshop_ends_with_the_line_an_organiser_collects() {
 	grep -q 'PROBLEM  source: the bundle at' <<<"$out" || fail "doctor does not say what is wrong: $(tail -n 5 <<<"$out")"
 }
 
-ktap_plan 6
+# A newer mainline in the Debian lists that fetch-kernel-source read last
+# is named by doctor, with where to read how to follow it; the kit's own
+# mainline, or an older one, is not.
+doctor_names_a_newer_mainline_that_debian_carries() {
+	local cache=$work/doctor-cache lists out mainline
+	lists=$cache/rust-for-linux-workshop/sources/apt/lists
+	mainline=$(. "$KIT_ROOT/scripts/lib.sh" && echo "${KIT_KERNELS[${#KIT_KERNELS[@]} - 1]}")
+	mkdir -p "$lists"
+	printf 'Package: linux-source-%s\nVersion: %s.4-1\n\nPackage: linux-source-6.12\nVersion: 6.12.118-1\n\n' \
+		"$mainline" "$mainline" >"$lists/deb.debian.org_debian_dists_sid_main_binary-amd64_Packages"
+	out=$(XDG_CACHE_HOME=$cache "$KIT_ROOT/scripts/doctor" 2>&1)
+	grep -q "ok       mainline: $mainline is the newest Debian carried" <<<"$out" ||
+		fail "doctor did not say the kit's mainline is the newest: $(grep mainline <<<"$out")"
+	printf 'Package: linux-source-%s.9\nVersion: %s.9~rc2-1~exp1\n\n' "${mainline%.*}" "${mainline%.*}" \
+		>"$lists/deb.debian.org_debian_dists_experimental_main_binary-amd64_Packages"
+	out=$(XDG_CACHE_HOME=$cache "$KIT_ROOT/scripts/doctor" 2>&1)
+	grep -q "note     mainline: Debian's experimental carries linux-source-${mainline%.*}.9 ${mainline%.*}.9~rc2-1~exp1, newer than the kit's $mainline" <<<"$out" ||
+		fail "doctor did not name the newer mainline: $(grep -A1 mainline <<<"$out")"
+	grep -q 'fix: README.md, "Moving to a new mainline"' <<<"$out" || fail "doctor did not say where to read how to move"
+}
+
+ktap_plan 7
 ktap_run python_tools_pass_their_unit_tests
 ktap_run test_program_passes_its_unit_tests
 ktap_run every_script_answers_help_with_its_usage_and_status_0
 ktap_run a_wrong_option_is_named_with_the_usage_and_status_2
 ktap_run setup_installs_the_tests_tools_only_when_asked_for_all
 ktap_run doctor_workshop_ends_with_the_line_an_organiser_collects
+ktap_run doctor_names_a_newer_mainline_that_debian_carries

@@ -175,8 +175,9 @@ reload_drops_a_short_transfer_refuses_bad_names_and_takes_the_next() {
 reload_of_a_build_whose_init_fails_loads_the_previous_one_again() {
 	local rc=0 out
 	mkdir -p "$work/failing"
-	sed 's/^\(        let count = \*module_parameters::devices.value();\)$/        if count_is_refused() {\n            return Err(ENODEV);\n        }\n\1/' \
+	sed 's/^\(        let count = module_parameters::devices.value();\)$/        if count_is_refused() {\n            return Err(ENODEV);\n        }\n\1/' \
 		"$KIT_ROOT/samples-rust/rust_vdev.rs" >"$work/failing/rust_vdev.rs"
+	grep -q 'if count_is_refused()' "$work/failing/rust_vdev.rs" || fail "the test's edit of the driver changed nothing"
 	printf '\n/// This build refuses to load.\nfn count_is_refused() -> bool {\n    true\n}\n' >>"$work/failing/rust_vdev.rs"
 	# shellcheck disable=SC2016 # for the inner shell to expand
 	bash -c '. "$0/scripts/lib.sh" && kit_build_vdev "$1" "$2"' "$KIT_ROOT" "$work/failing/rust_vdev.rs" "$work/failing/build" \
