@@ -195,6 +195,12 @@ kit_target() {
 		# guest (run-kernel --reload): a third serial port.
 		KIT_RELOAD_PORT=/dev/ttyS2
 		KIT_QEMU_RELOAD=(-serial chardev:reload)
+		KIT_QEMU_NO_RELOAD=(-serial null)
+		# A second shell for scripts/guest-shell, when the guest gives a
+		# shell: a fourth serial port (the third stands empty without
+		# --reload, so that this one keeps its name).
+		KIT_SHELL_PORT=/dev/ttyS3
+		KIT_QEMU_SHELL=(-serial chardev:shell)
 		;;
 	arm64)
 		KIT_MAKE_ARCH=arm64
@@ -219,6 +225,11 @@ kit_target() {
 		KIT_RELOAD_PORT=/dev/vport0p1
 		# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 		KIT_QEMU_RELOAD=(-device virtserialport,chardev=reload,name=workshop.reload)
+		KIT_QEMU_NO_RELOAD=()
+		# ... and the second shell through a second virtio console.
+		KIT_SHELL_PORT=/dev/hvc1
+		# shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
+		KIT_QEMU_SHELL=(-device virtconsole,chardev=shell)
 		;;
 	esac
 	# Built on a host of another architecture, the guest's programs are
@@ -280,7 +291,8 @@ kit_target() {
 	# socket's 107 bytes, the user's $XDG_RUNTIME_DIR, or a directory of
 	# the user's own in /tmp.
 	KIT_RELOAD_SOCKET=$KIT_BUILD/watch/$KIT_TARGET.sock
-	if [ "${#KIT_RELOAD_SOCKET}" -gt 107 ]; then
+	# (The longer of the two sockets, the shell's, decides.)
+	if [ "$((${#KIT_RELOAD_SOCKET} + 6))" -gt 107 ]; then
 		local private
 		if [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -d "$XDG_RUNTIME_DIR" ] && [ -O "$XDG_RUNTIME_DIR" ]; then
 			private=$XDG_RUNTIME_DIR/rust-for-linux-workshop
@@ -289,6 +301,9 @@ kit_target() {
 		fi
 		KIT_RELOAD_SOCKET=$private/$(printf '%s' "$KIT_ROOT" | cksum | cut -d' ' -f1)-$KIT_TARGET.sock
 	fi
+	# The socket of the running guest's second shell (scripts/guest-shell),
+	# beside the reload port's.
+	KIT_SHELL_SOCKET=${KIT_RELOAD_SOCKET%.sock}.shell.sock
 	# The user-space test programs, per architecture (cargo's target dir).
 	KIT_CARGO_TARGET=$KIT_BUILD/cargo-$KIT_ARCH
 

@@ -178,11 +178,35 @@ rust_analyzer_resolves_the_kernel_crate_in_our_modules() {
 	[ -z "$unexpected" ] || fail "rust-analyzer reports: $(head -n 5 <<<"${unexpected//*file /}")"
 }
 
-ktap_plan 7
+# A second shell in the guest that watch booted (scripts/guest-shell, from
+# another terminal): it runs commands in the same guest, sees what the
+# first shell did, and the first shell goes on; with no guest, it says how
+# to boot one.
+guest_shell_gives_a_second_shell_in_the_running_guest() {
+	local out rc=0
+	watch_start
+	tmux -L workshop-test send-keys -t watch 'echo first >/tmp/from-first && echo written' Enter
+	wait_screen '^written' 10 || fail "the first shell did not write its file: $(screen | tail -n 3)"
+	# shellcheck disable=SC2016 # for the guest's shell to expand
+	out=$(printf 'cat /tmp/from-first; echo "second: $((6 * 7))"\n' |
+		timeout 30 "$KIT_ROOT/scripts/guest-shell" 2>&1) || fail "guest-shell failed: $out"
+	grep -q '^first' <<<"$out" || fail "the second shell does not see the first one's file: $out"
+	grep -q 'second: 42' <<<"$out" || fail "the second shell did not run its command: $out"
+	tmux -L workshop-test send-keys -t watch 'echo "still here"' Enter
+	wait_screen '^still here' 10 || fail "the first shell did not go on: $(screen | tail -n 3)"
+	watch_stop >/dev/null
+	out=$("$KIT_ROOT/scripts/guest-shell" </dev/null 2>&1) || rc=$?
+	[ "$rc" -eq 2 ] || fail "guest-shell with no guest exited with $rc: $out"
+	grep -q 'Boot one in another terminal: ./scripts/dev-cycle, or ./scripts/watch' <<<"$out" ||
+		fail "guest-shell with no guest gave no advice: $out"
+}
+
+ktap_plan 8
 ktap_run rustdoc_documents_our_abstractions
 ktap_run rustdoc_reports_no_warnings
 ktap_run gdb_recipe_stops_in_vdevs_open
 ktap_run watch_mode_reloads_a_changed_module_in_the_running_guest
 ktap_run watch_mode_stops_the_build_under_way_and_reboots_after_a_configuration_change
+ktap_run guest_shell_gives_a_second_shell_in_the_running_guest
 ktap_run build_kernel_builds_only_a_changed_module_and_installs_it
 ktap_run rust_analyzer_resolves_the_kernel_crate_in_our_modules
