@@ -21,13 +21,17 @@ struct VDevModule;
 
 impl kernel::Module for VDevModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        // step 1.1: Say hello in the kernel log, one line (`pr_info!`), when the module is loaded.
         pr_info!("hello from Rust\n");
+        // end of step 1.1
         Ok(VDevModule)
     }
 }
 
 impl Drop for VDevModule {
     fn drop(&mut self) {
+        // step 1.2: Say goodbye in the kernel log, one line, when the module is unloaded.
         pr_info!("goodbye from Rust\n");
+        // end of step 1.2
     }
 }

@@ -7,12 +7,16 @@
 //! the module is loaded. Reading and writing are not implemented yet: the VFS answers them with
 //! `EINVAL`.
 
+// step 2.1: Import what a misc device needs: `c_str`, `fs::File`, and `MiscDevice`,
+//   `MiscDeviceOptions` and `MiscDeviceRegistration` from `kernel::miscdevice`.
+// was: use kernel::prelude::*;
 use kernel::{
     c_str,
     fs::File,
     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
     prelude::*,
 };
+// end of step 2.1
 
 module! {
     type: VDevModule,
@@ -22,6 +26,9 @@ module! {
     license: "GPL",
 }
 
+// step 2.2: The file operations: a type `VDev` and its `#[vtable] impl MiscDevice`, with no
+//   data in the registration nor in an open file (`()`), and an `open` that says so with
+//   `pr_debug!("vdev0: opened\n")`.
 /// The file operations of the device.
 struct VDev;
 
@@ -38,25 +45,40 @@ impl MiscDevice for VDev {
         Ok(())
     }
 }
+// end of step 2.2
 
+// step 2.3: The module owns the registration, in a field of type
+//   `Pin<KBox<MiscDeviceRegistration<VDev>>>`.
+// was: /// The module. It holds nothing yet.
+// was: struct VDevModule;
 /// The module: it owns the registration, so unloading it removes the device.
 struct VDevModule {
     _device: Pin<KBox<MiscDeviceRegistration<VDev>>>,
 }
+// end of step 2.3
 
 impl kernel::Module for VDevModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        // step 2.4: Register `/dev/vdev0`: `MiscDeviceOptions` with its name, and
+        //   `MiscDeviceRegistration::register(options, ())` pinned in a `KBox`; then say
+        //   "1 device: /dev/vdev0", and keep the registration in the module.
+        // was: pr_info!("hello from Rust\n");
+        // was: Ok(VDevModule)
         let options = MiscDeviceOptions {
             name: c_str!("vdev0"),
         };
         let device = KBox::pin_init(MiscDeviceRegistration::register(options, ()), GFP_KERNEL)?;
         pr_info!("1 device: /dev/vdev0\n");
         Ok(VDevModule { _device: device })
+        // end of step 2.4
     }
 }
 
 impl Drop for VDevModule {
     fn drop(&mut self) {
+        // step 2.5: Say "unloaded: 1 device removed" when the module is unloaded.
+        // was: pr_info!("goodbye from Rust\n");
         pr_info!("unloaded: 1 device removed\n");
+        // end of step 2.5
     }
 }

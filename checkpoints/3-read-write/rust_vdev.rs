@@ -8,6 +8,15 @@
 //! for each open file, or the offset of `pread` and `pwrite`. Writing past the end grows the
 //! device (up to [`CAPACITY`]) and fills the hole with zeros.
 
+// step 3.1: Import what reads and writes need: `Kiocb` from `kernel::fs`, `IovIterDest` and
+//   `IovIterSource` from `kernel::iov`, `new_mutex`, and `Arc` and `Mutex` from
+//   `kernel::sync`.
+// was: use kernel::{
+// was:     c_str,
+// was:     fs::File,
+// was:     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+// was:     prelude::*,
+// was: };
 use kernel::{
     c_str,
     fs::{File, Kiocb},
@@ -17,6 +26,7 @@ use kernel::{
     prelude::*,
     sync::{Arc, Mutex},
 };
+// end of step 3.1
 
 module! {
     type: VDevModule,
@@ -26,6 +36,8 @@ module! {
     license: "GPL",
 }
 
+// step 3.2: The device: a `CAPACITY` of 1 MiB, and a `#[pin_data] struct Device` whose contents
+//   are a `KVVec<u8>` behind a `Mutex` (a `#[pin]` field).
 /// How many bytes the device can hold: 1 MiB.
 const CAPACITY: usize = 1 << 20;
 
@@ -36,12 +48,25 @@ struct Device {
     #[pin]
     contents: Mutex<KVVec<u8>>,
 }
+// end of step 3.2
 
 /// The file operations of the device.
 struct VDev;
 
 #[vtable]
 impl MiscDevice for VDev {
+    // step 3.3: The registration and each open file hold an `Arc<Device>`: `open` returns a
+    //   clone of the registration's (`misc.data()`).
+    // was: /// The registration holds no data yet...
+    // was: type RegistrationData = ();
+    // was:
+    // was: /// ...and neither does an open file.
+    // was: type Ptr = ();
+    // was:
+    // was: fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result {
+    // was:     pr_debug!("vdev0: opened\n");
+    // was:     Ok(())
+    // was: }
     /// The registration owns a reference to the [`Device`]...
     type RegistrationData = Arc<Device>;
 
@@ -51,7 +76,11 @@ impl MiscDevice for VDev {
     fn open(_file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<Device>> {
         Ok(misc.data().clone())
     }
+    // end of step 3.3
 
+    // step 3.4: `read_iter`: from the position (`kiocb.ki_pos()`) on, copy what fits into `buf`
+    //   (`copy_to_iter`) and move the position past it; nothing past the end (0); `EFAULT`
+    //   when not a byte could be copied.
     fn read_iter(mut kiocb: Kiocb<'_, Arc<Device>>, buf: &mut IovIterDest<'_>) -> Result<usize> {
         let device = kiocb.file();
         let contents = device.contents.lock();
@@ -70,7 +99,11 @@ impl MiscDevice for VDev {
         *kiocb.ki_pos_mut() = i64::try_from(start + count)?;
         Ok(count)
     }
+    // end of step 3.4
 
+    // step 3.5: `write_iter`: at the position, copy `buf` in (`copy_from_iter`), growing the device
+    //   with zeros up to the position (`grow`); at most `CAPACITY` bytes (`ENOSPC` at it, a
+    //   short write before it); `EFAULT`, and the device as it was, when not a byte came.
     fn write_iter(mut kiocb: Kiocb<'_, Arc<Device>>, buf: &mut IovIterSource<'_>) -> Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -99,8 +132,11 @@ impl MiscDevice for VDev {
         *kiocb.ki_pos_mut() = i64::try_from(start + count)?;
         Ok(count)
     }
+    // end of step 3.5
 }
 
+// step 3.6: `grow`: make `contents` `end` bytes long, the new ones zeros, allocating at most
+//   `capacity` bytes (or fail with `ENOMEM`, `contents` as it was).
 /// Grows `contents` to `end` bytes, the new ones zeros, allocating room for at most `capacity`.
 ///
 /// As the vector's own growth does, it doubles the allocation, so that a device filled by small
@@ -116,6 +152,7 @@ fn grow(contents: &mut KVVec<u8>, end: usize, capacity: usize) -> Result {
     contents.extend_with(end - contents.len(), 0, GFP_KERNEL)?;
     Ok(())
 }
+// end of step 3.6
 
 /// The module: it owns the registration, so unloading it removes the device.
 struct VDevModule {
@@ -124,6 +161,14 @@ struct VDevModule {
 
 impl kernel::Module for VDevModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        // step 3.7: Make the `Device` (`Arc::pin_init` of `pin_init!`, its mutex with
+        //   `new_mutex!`), give it to the registration, and say
+        //   "1 device of 1048576 bytes: /dev/vdev0".
+        // was: let options = MiscDeviceOptions {
+        // was:     name: c_str!("vdev0"),
+        // was: };
+        // was: let device = KBox::pin_init(MiscDeviceRegistration::register(options, ()), GFP_KERNEL)?;
+        // was: pr_info!("1 device: /dev/vdev0\n");
         // The registration's data: a new `Device`, or the error that the registration fails with.
         let device = Arc::pin_init(
             pin_init!(Device {
@@ -137,6 +182,7 @@ impl kernel::Module for VDevModule {
         let registration = MiscDeviceRegistration::register(options, device);
         let device = KBox::pin_init(registration, GFP_KERNEL)?;
         pr_info!("1 device of {CAPACITY} bytes: /dev/vdev0\n");
+        // end of step 3.7
         Ok(VDevModule { _device: device })
     }
 }

@@ -7,6 +7,17 @@
 //! the device, so that `echo hi > /dev/vdev0` replaces what it held, and with `O_APPEND` every
 //! write goes to the end, so that `echo more >> /dev/vdev0` appends.
 
+// step 4.1: Import also `file::flags` and `SeekFrom` from `kernel::fs`, and `ArcBorrow` from
+//   `kernel::sync`.
+// was: use kernel::{
+// was:     c_str,
+// was:     fs::{File, Kiocb},
+// was:     iov::{IovIterDest, IovIterSource},
+// was:     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+// was:     new_mutex,
+// was:     prelude::*,
+// was:     sync::{Arc, Mutex},
+// was: };
 use kernel::{
     c_str,
     fs::{file::flags, File, Kiocb, SeekFrom},
@@ -16,6 +27,7 @@ use kernel::{
     prelude::*,
     sync::{Arc, ArcBorrow, Mutex},
 };
+// end of step 4.1
 
 module! {
     type: VDevModule,
@@ -47,6 +59,11 @@ impl MiscDevice for VDev {
     /// ...and so does each open file.
     type Ptr = Arc<Device>;
 
+    // step 4.2: `open`: opened with `O_TRUNC` (`file.flags() & flags::O_TRUNC`), the device is
+    //   emptied, as a regular file is.
+    // was: fn open(_file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<Device>> {
+    // was:     Ok(misc.data().clone())
+    // was: }
     fn open(file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<Device>> {
         let device = misc.data().clone();
         // Like a regular file, the device is emptied when it is opened with O_TRUNC. (The VFS
@@ -56,6 +73,7 @@ impl MiscDevice for VDev {
         }
         Ok(device)
     }
+    // end of step 4.2
 
     fn read_iter(mut kiocb: Kiocb<'_, Arc<Device>>, buf: &mut IovIterDest<'_>) -> Result<usize> {
         let device = kiocb.file();
@@ -82,12 +100,16 @@ impl MiscDevice for VDev {
         }
         let device = kiocb.file();
         let mut contents = device.contents.lock();
+        // step 4.3: With `O_APPEND` (`kiocb.is_append()`), a write starts at the end, wherever the
+        //   position is.
+        // was: let start = usize::try_from(kiocb.ki_pos())?;
         // With O_APPEND every write goes to the end, wherever the position is.
         let start = if kiocb.is_append() {
             contents.len()
         } else {
             usize::try_from(kiocb.ki_pos())?
         };
+        // end of step 4.3
         if start >= CAPACITY {
             return Err(ENOSPC);
         }
@@ -110,11 +132,14 @@ impl MiscDevice for VDev {
         Ok(count)
     }
 
+    // step 4.4: `llseek`: the new position, from the start, the current position or the end
+    //   (`seek.position(pos, size)`, which refuses a negative one with `EINVAL`).
     fn llseek(device: ArcBorrow<'_, Device>, pos: i64, seek: SeekFrom) -> Result<i64> {
         let size = i64::try_from(device.contents.lock().len())?;
         // SeekFrom::position refuses a negative result with EINVAL, as lseek(2) does.
         seek.position(pos, size)
     }
+    // end of step 4.4
 }
 
 /// Grows `contents` to `end` bytes, the new ones zeros, allocating room for at most `capacity`.

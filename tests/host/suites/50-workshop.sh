@@ -100,10 +100,71 @@ check_step_builds_and_names_a_file_whose_path_has_spaces_and_dollars() {
 		fail "the solution under that path fails: $(tail -n 3 "$work/odd-ok.log")"
 }
 
-ktap_plan 6
+# Each step's starting file (scripts/start-step, made from the step's
+# checkpoint) builds, and does what the step before does: check-step passes
+# it for the steps before, and finds this step's behaviour missing, so that
+# its TODOs are what is left to write. The file is not replaced without
+# --force; what it held is kept beside it.
+starting_files_build_do_the_previous_step_and_leave_this_one_to_write() {
+	local step rc out
+	for step in 1 2 3 4 5; do
+		out=$("$KIT_ROOT/scripts/start-step" "$step" "$work/start-$step.rs" 2>&1) ||
+			fail "start-step $step failed: $out"
+		grep -q "^ *// TODO($step\.1): " "$work/start-$step.rs" || fail "step $step's starting file has no TODO($step.1)"
+		! grep -q '// step [0-9]\|// end of step\|// was:' "$work/start-$step.rs" ||
+			fail "step $step's starting file shows the checkpoint's markers"
+		if [ "$step" -gt 1 ]; then
+			rc=$(check_step $((step - 1)) "start-$step")
+			[ "$rc" -eq 0 ] || fail "step $step's starting file fails step $((step - 1)): $(grep -m3 -E 'MISSING|CRASHED|error' "$work/start-$step.log")"
+		fi
+		rc=$(check_step "$step" "start-$step")
+		{ [ "$rc" -eq 1 ] && grep -q '^  MISSING: ' "$work/start-$step.log"; } ||
+			fail "step $step's starting file leaves nothing of step $step to write (status $rc): $(tail -n 3 "$work/start-$step.log")"
+	done
+	echo '// my work' >>"$work/start-5.rs"
+	rc=0
+	out=$("$KIT_ROOT/scripts/start-step" 5 "$work/start-5.rs" </dev/null 2>&1) || rc=$?
+	[ "$rc" -eq 1 ] || fail "start-step replaced other work without asking (status $rc): $out"
+	out=$("$KIT_ROOT/scripts/start-step" --force 5 "$work/start-5.rs" 2>&1) || fail "start-step --force failed: $out"
+	grep -q '^// my work$' "$work/start-5.rs.before-step-5" || fail "the work it replaced was not kept: $out"
+}
+
+# A correct driver in the attendee's own words (other log lines than the
+# reference's) passes every test of step 5: the tests ask for the contract
+# (one line at load that names the count and the capacity, one at unload,
+# the `vdev: ` prefix, debug lines with dyndbg=+p only), not our wording.
+a_correct_driver_in_the_attendees_own_words_passes_step_5() {
+	local rc
+	edited 5 own_words 's|"1 device of {capacity} bytes: /dev/vdev0\\n"|"ready: {capacity} bytes in 1 device\\n"|
+		s|"{count} devices of {capacity} bytes: /dev/vdev0 to /dev/vdev{}\\n"|"ready: {capacity} bytes in each of {count} devices, up to number {}\\n"|
+		s|"vdev{}: opened\\n"|"open: vdev{}\\n"|
+		s|"vdev{}: read {count} bytes at {start}\\n"|"{count} bytes read from vdev{} at {start}\\n"|
+		s|"vdev{}: wrote {count} bytes at {start}\\n"|"{count} bytes written to vdev{} at {start}\\n"|
+		s|"unloaded: 1 device removed\\n"|"gone: 1 device\\n"|
+		s|"unloaded: {count} devices removed\\n"|"gone: {count} devices\\n"|'
+	for words in 'ready: {capacity} bytes in 1 device' 'open: vdev{}' 'bytes written to vdev{}' 'gone: {count} devices'; do
+		grep -qF "$words" "$work/own_words.rs" || fail "the test's edit did not make the line \"$words\""
+	done
+	rc=$(check_step 5 own_words)
+	[ "$rc" -eq 0 ] || fail "a correct driver in other words fails step 5: $(grep -m4 -E 'MISSING|CRASHED|error' "$work/own_words.log")"
+}
+
+# The finished driver is checkpoint 5 without its step markers: one source.
+the_driver_is_the_last_checkpoints_solution() {
+	diff <(cd "$KIT_ROOT/scripts" && /usr/bin/python3 -c 'import sys
+from kit import skeleton
+sys.stdout.write(skeleton.solution(open(sys.argv[1], encoding="utf-8").read()))' \
+		"$KIT_ROOT/checkpoints/5-parameters/rust_vdev.rs") "$KIT_ROOT/samples-rust/rust_vdev.rs" >"$work/driver.diff" ||
+		fail "samples-rust/rust_vdev.rs and checkpoint 5 differ: $(head -n 8 "$work/driver.diff")"
+}
+
+ktap_plan 9
 ktap_run check_step_names_what_an_unfinished_driver_is_missing
 ktap_run check_step_shows_compiler_errors_in_the_attendees_file
 ktap_run check_step_tests_the_file_it_is_given_not_the_last_one_built
 ktap_run check_step_names_the_line_and_the_test_of_a_crash
 ktap_run check_step_passes_a_finished_step
 ktap_run check_step_builds_and_names_a_file_whose_path_has_spaces_and_dollars
+ktap_run starting_files_build_do_the_previous_step_and_leave_this_one_to_write
+ktap_run a_correct_driver_in_the_attendees_own_words_passes_step_5
+ktap_run the_driver_is_the_last_checkpoints_solution

@@ -35,8 +35,11 @@ an_include_copies_the_lines_from_the_code() {
 	# shellcheck disable=SC2016 # backticks of Markdown, not of the shell
 	printf '```rust\n@include checkpoints/1-hello/rust_vdev.rs /^impl Drop/ /^}/\n```\n' >"$work/deck.md"
 	"$KIT_ROOT/scripts/slides-include" "$work/deck.md" "$work/out.md" || fail "slides-include failed"
-	diff <(sed -n '/^impl Drop/,/^}/p' "$KIT_ROOT/checkpoints/1-hello/rust_vdev.rs") <(sed '1d;$d' "$work/out.md") >/dev/null ||
+	# The file's lines, but its step markers, which the slides leave out.
+	diff <(sed -n '/^impl Drop/,/^}/p' "$KIT_ROOT/checkpoints/1-hello/rust_vdev.rs" |
+		grep -v -e '^ *// step [0-9]' -e '^ *// end of step') <(sed '1d;$d' "$work/out.md") >/dev/null ||
 		fail "the included lines differ from the file's"
+	! grep -q '// step\|// end of step' "$work/out.md" || fail "the slide shows the step markers"
 }
 
 render_check_fails_a_slide_whose_image_is_missing() {

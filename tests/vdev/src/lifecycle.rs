@@ -282,7 +282,9 @@ fn open_files_hold_a_module_reference() -> TestResult {
     Ok(())
 }
 
-/// Writes five bytes to /dev/vdev0 and returns what vdev logged meanwhile.
+/// Opens /dev/vdev0, writes five bytes to it and returns what vdev logged meanwhile: its
+/// debug lines, in whatever words the driver chose (the contract asks for some, with the
+/// module's `vdev: ` prefix, not for the reference driver's wording).
 fn debug_lines_of_a_write() -> Result<Vec<String>, String> {
     let mut kmsg = Kmsg::from_now()?;
     let fd = module::open(0, libc::O_WRONLY)?;
@@ -290,7 +292,7 @@ fn debug_lines_of_a_write() -> Result<Vec<String>, String> {
     Ok(kmsg
         .new_lines()
         .into_iter()
-        .filter(|line| line.starts_with("vdev: vdev0:"))
+        .filter(|line| line.starts_with("vdev: "))
         .collect())
 }
 
@@ -306,14 +308,11 @@ fn debug_messages_are_off_by_default() -> TestResult {
 
 fn dyndbg_parameter_turns_debug_messages_on() -> TestResult {
     module::reload("dyndbg=+p")?;
-    let expected = vec![
-        "vdev: vdev0: opened".to_string(),
-        "vdev: vdev0: wrote 5 bytes at 0".to_string(),
-    ];
-    ensure_eq!(
-        debug_lines_of_a_write()?,
-        expected,
-        "debug messages with dyndbg=+p"
+    let lines = debug_lines_of_a_write()?;
+    ensure!(
+        !lines.is_empty(),
+        "opening /dev/vdev0 and writing to it with dyndbg=+p logged no line from vdev: \
+         expected its pr_debug! lines (one for the open, one for the write)"
     );
     module::reload("")?;
     Ok(())
@@ -322,10 +321,10 @@ fn dyndbg_parameter_turns_debug_messages_on() -> TestResult {
 fn dynamic_debug_control_turns_them_on_and_off() -> TestResult {
     module::reload("")?;
     dynamic_debug("module vdev +p")?;
-    ensure_eq!(
-        debug_lines_of_a_write()?.len(),
-        2,
-        "debug messages after +p"
+    let lines = debug_lines_of_a_write()?;
+    ensure!(
+        !lines.is_empty(),
+        "after 'module vdev +p', opening and writing logged no pr_debug! line from vdev"
     );
     dynamic_debug("module vdev -p")?;
     ensure_eq!(
