@@ -66,8 +66,9 @@ makes() {
 watch_start() {
 	local _
 	tmux -L workshop-test kill-server 2>/dev/null || true
-	# The pane outlives watch, so that its last words can be read.
-	tmux -L workshop-test new-session -d -s watch -x 160 -y 50 "$KIT_ROOT/scripts/watch; sleep 60"
+	# The pane outlives watch (until watch_stop or the next watch_start ends
+	# it), so that its last words can be read when a test fails.
+	tmux -L workshop-test new-session -d -s watch -x 160 -y 50 "$KIT_ROOT/scripts/watch; sleep 600"
 	for _ in $(seq 600); do
 		screen | grep -q 'workshop:/#' && break
 		sleep 0.1
@@ -210,3 +211,5 @@ ktap_run watch_mode_stops_the_build_under_way_and_reboots_after_a_configuration_
 ktap_run guest_shell_gives_a_second_shell_in_the_running_guest
 ktap_run build_kernel_builds_only_a_changed_module_and_installs_it
 ktap_run rust_analyzer_resolves_the_kernel_crate_in_our_modules
+# No watch of these tests outlives the suite.
+tmux -L workshop-test kill-server 2>/dev/null || true

@@ -149,6 +149,31 @@ a_correct_driver_in_the_attendees_own_words_passes_step_5() {
 	[ "$rc" -eq 0 ] || fail "a correct driver in other words fails step 5: $(grep -m4 -E 'MISSING|CRASHED|error' "$work/own_words.log")"
 }
 
+# Stuck, a hint: check-step --hint names the first TODO that the file does
+# not have yet and the slide that shows it, asked again the names its code
+# uses, then its solution; and --progress says what the last check of each
+# step found (the tests above checked every step).
+# shellcheck disable=SC2016 # the backticks are the hints' own, not the shell's
+hints_go_from_the_first_unwritten_todo_to_its_solution_and_progress_shows_every_step() {
+	local out
+	edited 3 no_read '/fn read_iter(/,/^    }$/d'
+	out=$("$KIT_ROOT/scripts/check-step" --hint 3 "$work/no_read.rs" 2>&1) || fail "check-step --hint failed: $out"
+	{ grep -q 'Hint 1 of 3' <<<"$out" && grep -q 'TODO(3.4): `read_iter`' <<<"$out" &&
+		grep -q 'The slide "read_iter: copy out, advance the position" shows it.' <<<"$out"; } ||
+		fail "the first hint does not name TODO(3.4) and its slide: $out"
+	out=$("$KIT_ROOT/scripts/check-step" --hint 3 "$work/no_read.rs" 2>&1)
+	{ grep -q 'Hint 2 of 3' <<<"$out" && grep -q 'It uses: .*`copy_to_iter`' <<<"$out"; } ||
+		fail "the second hint does not name what the code uses: $out"
+	out=$("$KIT_ROOT/scripts/check-step" --hint 3 "$work/no_read.rs" 2>&1)
+	{ grep -q 'Hint 3 of 3' <<<"$out" && grep -qF 'let count = buf.copy_to_iter(&contents[start..]);' <<<"$out"; } ||
+		fail "the third hint does not show the solution: $out"
+	out=$("$KIT_ROOT/scripts/check-step" --hint 3 "$KIT_ROOT/checkpoints/3-read-write/rust_vdev.rs" 2>&1)
+	grep -q 'Every TODO of step 3 is written' <<<"$out" || fail "a finished file still gets a hint: $out"
+	out=$("$KIT_ROOT/scripts/check-step" --progress 2>&1) || fail "check-step --progress failed: $out"
+	[ "$(grep -cE '^  step [1-5]: (all [0-9]+ tests pass|[0-9]+ of [0-9]+ tests pass; [0-9]+ missing) \(' <<<"$out")" -eq 5 ] ||
+		fail "--progress does not show what the last check of each step found: $out"
+}
+
 # The finished driver is checkpoint 5 without its step markers: one source.
 the_driver_is_the_last_checkpoints_solution() {
 	diff <(cd "$KIT_ROOT/scripts" && /usr/bin/python3 -c 'import sys
@@ -158,7 +183,7 @@ sys.stdout.write(skeleton.solution(open(sys.argv[1], encoding="utf-8").read()))'
 		fail "samples-rust/rust_vdev.rs and checkpoint 5 differ: $(head -n 8 "$work/driver.diff")"
 }
 
-ktap_plan 9
+ktap_plan 10
 ktap_run check_step_names_what_an_unfinished_driver_is_missing
 ktap_run check_step_shows_compiler_errors_in_the_attendees_file
 ktap_run check_step_tests_the_file_it_is_given_not_the_last_one_built
@@ -167,4 +192,5 @@ ktap_run check_step_passes_a_finished_step
 ktap_run check_step_builds_and_names_a_file_whose_path_has_spaces_and_dollars
 ktap_run starting_files_build_do_the_previous_step_and_leave_this_one_to_write
 ktap_run a_correct_driver_in_the_attendees_own_words_passes_step_5
+ktap_run hints_go_from_the_first_unwritten_todo_to_its_solution_and_progress_shows_every_step
 ktap_run the_driver_is_the_last_checkpoints_solution
