@@ -517,9 +517,12 @@ kit_bundle_sums() {
 # kit_copy_checkout DIR: copy the checkout's files (tracked, and untracked
 # ones git does not ignore) into DIR, as a new clone with this work in it.
 # The files keep their times: a copy made again over an older one changes
-# only what changed since, and make builds only that.
+# only what changed since, and make builds only that. What the older copy
+# had and the checkout no longer has (a patch renamed) goes; its trees and
+# builds (linux/, build/) stay.
 kit_copy_checkout() {
 	mkdir -p "$1"
+	find "$1" -mindepth 1 -maxdepth 1 ! -name linux ! -name build -exec rm -rf {} +
 	git -C "$KIT_ROOT" ls-files -z --cached --others --exclude-standard |
 		(cd "$KIT_ROOT" && xargs -0 cp -p --parents -t "$1")
 }
