@@ -21,13 +21,29 @@
 //! Built in, it takes the same parameters from the kernel command line: `vdev.devices=4`.
 
 use kernel::{
-    fs::{file::flags, File, Kiocb, SeekFrom},
-    iov::{IovIterDest, IovIterSource},
-    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+    fs::{
+        file::flags,
+        File,
+        Kiocb,
+        SeekFrom, //
+    },
+    iov::{
+        IovIterDest,
+        IovIterSource, //
+    },
+    miscdevice::{
+        MiscDevice,
+        MiscDeviceOptions,
+        MiscDeviceRegistration, //
+    },
     new_mutex,
     prelude::*,
     str::CString,
-    sync::{Arc, ArcBorrow, Mutex},
+    sync::{
+        Arc,
+        ArcBorrow,
+        Mutex, //
+    },
 };
 
 module! {

@@ -14,17 +14,34 @@
 // was: use kernel::{
 // was:     c_str,
 // was:     fs::File,
-// was:     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+// was:     miscdevice::{
+// was:         MiscDevice,
+// was:         MiscDeviceOptions,
+// was:         MiscDeviceRegistration, //
+// was:     },
 // was:     prelude::*,
 // was: };
 use kernel::{
     c_str,
-    fs::{File, Kiocb},
-    iov::{IovIterDest, IovIterSource},
-    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+    fs::{
+        File,
+        Kiocb, //
+    },
+    iov::{
+        IovIterDest,
+        IovIterSource, //
+    },
+    miscdevice::{
+        MiscDevice,
+        MiscDeviceOptions,
+        MiscDeviceRegistration, //
+    },
     new_mutex,
     prelude::*,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc,
+        Mutex, //
+    },
 };
 // end of step 3.1
 

@@ -11,21 +11,50 @@
 //   `kernel::sync`.
 // was: use kernel::{
 // was:     c_str,
-// was:     fs::{File, Kiocb},
-// was:     iov::{IovIterDest, IovIterSource},
-// was:     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+// was:     fs::{
+// was:         File,
+// was:         Kiocb, //
+// was:     },
+// was:     iov::{
+// was:         IovIterDest,
+// was:         IovIterSource, //
+// was:     },
+// was:     miscdevice::{
+// was:         MiscDevice,
+// was:         MiscDeviceOptions,
+// was:         MiscDeviceRegistration, //
+// was:     },
 // was:     new_mutex,
 // was:     prelude::*,
-// was:     sync::{Arc, Mutex},
+// was:     sync::{
+// was:         Arc,
+// was:         Mutex, //
+// was:     },
 // was: };
 use kernel::{
     c_str,
-    fs::{file::flags, File, Kiocb, SeekFrom},
-    iov::{IovIterDest, IovIterSource},
-    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+    fs::{
+        file::flags,
+        File,
+        Kiocb,
+        SeekFrom, //
+    },
+    iov::{
+        IovIterDest,
+        IovIterSource, //
+    },
+    miscdevice::{
+        MiscDevice,
+        MiscDeviceOptions,
+        MiscDeviceRegistration, //
+    },
     new_mutex,
     prelude::*,
-    sync::{Arc, ArcBorrow, Mutex},
+    sync::{
+        Arc,
+        ArcBorrow,
+        Mutex, //
+    },
 };
 // end of step 4.1
 

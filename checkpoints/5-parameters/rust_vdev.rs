@@ -24,21 +24,53 @@
 //   no longer needed.
 // was: use kernel::{
 // was:     c_str,
-// was:     fs::{file::flags, File, Kiocb, SeekFrom},
-// was:     iov::{IovIterDest, IovIterSource},
-// was:     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+// was:     fs::{
+// was:         file::flags,
+// was:         File,
+// was:         Kiocb,
+// was:         SeekFrom, //
+// was:     },
+// was:     iov::{
+// was:         IovIterDest,
+// was:         IovIterSource, //
+// was:     },
+// was:     miscdevice::{
+// was:         MiscDevice,
+// was:         MiscDeviceOptions,
+// was:         MiscDeviceRegistration, //
+// was:     },
 // was:     new_mutex,
 // was:     prelude::*,
-// was:     sync::{Arc, ArcBorrow, Mutex},
+// was:     sync::{
+// was:         Arc,
+// was:         ArcBorrow,
+// was:         Mutex, //
+// was:     },
 // was: };
 use kernel::{
-    fs::{file::flags, File, Kiocb, SeekFrom},
-    iov::{IovIterDest, IovIterSource},
-    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+    fs::{
+        file::flags,
+        File,
+        Kiocb,
+        SeekFrom, //
+    },
+    iov::{
+        IovIterDest,
+        IovIterSource, //
+    },
+    miscdevice::{
+        MiscDevice,
+        MiscDeviceOptions,
+        MiscDeviceRegistration, //
+    },
     new_mutex,
     prelude::*,
     str::CString,
-    sync::{Arc, ArcBorrow, Mutex},
+    sync::{
+        Arc,
+        ArcBorrow,
+        Mutex, //
+    },
 };
 // end of step 5.1
 
