@@ -82,6 +82,9 @@ a_new_debian_12_machine_installs_the_toolchain_from_the_bundle_with_no_network()
 	# root, from the bundle's packages.
 	out=$("$KIT_ROOT/scripts/make-bundle" --release 12 --release 13 --arch "$(uname -m | sed s/aarch64/arm64/)" \
 		--out "$bundle" 2>&1) || fail "make-bundle failed: $(tail -n 5 <<<"$out")"
+	# The Debian 13 root that built 13's kernel (about 5 GiB, kept by
+	# make-bundle for the next bundle) is not needed again here.
+	rm -rf "$KIT_ROOT/build/bundle-roots"
 	for release in 12 13; do
 		grep -q "^debian-$release-[a-z0-9]* packages: [0-9]*, [0-9.]* MiB$" "$bundle/CONTENTS" ||
 			fail "the bundle does not say what it holds: $(cat "$bundle/CONTENTS")"
@@ -221,6 +224,9 @@ a_prebuilt_kernel_is_used_elsewhere_and_only_the_edited_driver_is_built() {
 first_dev_cycle_offline() {
 	local release=$1 out rc=0 start
 	if [ "$release" != 12 ]; then
+		# Debian 12's machine and the other checkout are done with: their
+		# trees and builds (about 8 GiB) go before the next machine's come.
+		rm -rf "$work/root-12" "$work/other" "$work/kernel-bundle"
 		make_root "$release" || fail "no minimal Debian $release root"
 		out=$(in_root_of "$release" env KIT_BUNDLE=/bundle /kit/scripts/setup 2>&1) ||
 			fail "setup from the bundle on Debian $release failed: $(tail -n 8 <<<"$out")"
@@ -256,10 +262,13 @@ watch_reload_offline() {
 	"${tmux[@]}" new-session -d -s watch -x 160 -y 50 \
 		"$(printf '%q ' "$work/in-root" "$work/root-$release" "$bundle" env KIT_BUNDLE=/bundle \
 			sh -c 'cd /kit && ./scripts/watch'); sleep 60"
-	watch_screen() { "${tmux[@]}" capture-pane -p -S -5000 -t watch; }
+	watch_screen() { "${tmux[@]}" capture-pane -p -S -5000 -t watch 2>/dev/null; }
+	# watch_wait TEXT SECONDS: TEXT on the screen within SECONDS; not when
+	# the terminal (and so watch) is gone.
 	watch_wait() {
 		for _ in $(seq "$(($2 * 10))"); do
 			watch_screen | grep -q -- "$1" && return 0
+			"${tmux[@]}" has-session -t watch 2>/dev/null || return 1
 			sleep 0.1
 		done
 		return 1
