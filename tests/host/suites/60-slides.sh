@@ -2,7 +2,8 @@
 #
 # The slides cannot drift from the code: a reference to code or to a
 # diagram that does not resolve stops their build, and the render check in
-# Chromium (tests/slides/render.cjs) fails a slide whose image is missing.
+# Chromium (tests/slides/render.cjs) fails a slide whose image is missing;
+# the PDF has every slide.
 # (tests/slides/run checks the real deck; scripts/test runs it.)
 # shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
 # shellcheck source=scripts/lib.sh # the model: where the slides are built
@@ -56,9 +57,22 @@ render_check_fails_a_slide_whose_image_is_missing() {
 	grep -q '^    # image did not load: gone' "$work/render.log" || fail "the reason is not given"
 }
 
-ktap_plan 5
+# The deck as a PDF (for printing, and in the organiser's bundle): a page a
+# slide, as many as the HTML deck has, each slide's title on its page.
+the_pdf_has_a_page_for_every_slide() {
+	local pdf=$KIT_SLIDES/workshop.pdf html=$KIT_SLIDES/workshop.html pages slides
+	[ -f "$pdf" ] || fail "no ${pdf#"$KIT_ROOT/"}: scripts/build-slides renders it where Chromium is installed"
+	pages=$(pdfinfo "$pdf" | sed -n 's/^Pages: *//p')
+	slides=$(grep -o '<section' "$html" | wc -l)
+	[ "$pages" -eq "$slides" ] || fail "the PDF has $pages pages, the deck $slides slides"
+	pdftotext -f "$slides" -l "$slides" "$pdf" - | grep -q 'Next steps' ||
+		fail "the last page does not show the last slide: $(pdftotext -f "$slides" -l "$slides" "$pdf" - | head -n 3)"
+}
+
+ktap_plan 6
 ktap_run an_include_of_a_missing_file_stops_the_slide_build
 ktap_run an_include_pattern_that_matches_nothing_stops_the_slide_build
 ktap_run a_missing_diagram_stops_the_slide_build
 ktap_run an_include_copies_the_lines_from_the_code
 ktap_run render_check_fails_a_slide_whose_image_is_missing
+ktap_run the_pdf_has_a_page_for_every_slide
