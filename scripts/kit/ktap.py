@@ -77,10 +77,11 @@ def documents(lines):
 class Result:
     """One test's result: STATUS is passed, failed, skipped, crashed (it started and never
     reported) or missing (planned, never started); WHY its diagnostics (a failure's reason) or
-    a skip's reason."""
+    a skip's reason; SUITE the name of the test it belongs to ('' at the top)."""
     name: str
     status: str
     why: list
+    suite: str = ''
 
 
 @dataclasses.dataclass
@@ -102,11 +103,11 @@ class Report:
         return self.failed == 0 and self.passed > 0
 
 
-def _leaves(test, parser, skip_reasons):
-    """The results of TEST's tests that have no subtests, in order."""
+def _leaves(test, parser, skip_reasons, suite=''):
+    """The results of TEST's tests that have no subtests, in order; SUITE is TEST's parent."""
     if test.subtests:
         for sub in test.subtests:
-            yield from _leaves(sub, parser, skip_reasons)
+            yield from _leaves(sub, parser, skip_reasons, test.name)
         return
     status = {
         parser.TestStatus.SUCCESS: 'passed',
@@ -126,7 +127,7 @@ def _leaves(test, parser, skip_reasons):
     if not name:
         # Planned, never started: the kernel or the program had stopped before.
         status, name = 'missing', '(a test that never started)'
-    yield Result(name, status, why)
+    yield Result(name, status, why, suite)
 
 
 def parse(parser, named_logs, report=None):

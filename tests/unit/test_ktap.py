@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """scripts/kit/ktap.py and scripts/ktap-report, on consoles recorded from real runs."""
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -74,6 +76,26 @@ class KtapTest(unittest.TestCase):
         self.assertIn('failed echo_then_cat_shows_the_text', lines)
         self.assertIn("    echo's write: got Err(EINVAL), expected Ok(13)", lines)
         self.assertRegex(lines[-1], r'^[0-9]+ passed, [1-9][0-9]* failed$')
+        # Each suite's tests come after a line that names it, for check-step's grouping.
+        self.assertEqual(lines[0], 'suite step3_vdev_lifecycle')
+        self.assertEqual(lines.index('suite step3_vdev_file') + 1,
+                         lines.index('failed echo_then_cat_shows_the_text'))
+
+    def test_ktap_report_json_gives_tools_every_result_with_its_suite_and_reasons(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'results.json')
+            run = subprocess.run([os.path.join(ROOT, 'scripts', 'ktap-report'), '--tests',
+                                  '--json', path,
+                                  os.path.join(HERE, 'fixtures', 'check-step-3-missing.log')],
+                                 capture_output=True, text=True, check=False)
+            self.assertEqual(run.returncode, 1, run.stderr)
+            with open(path, encoding='utf-8') as out:
+                data = json.load(out)
+        self.assertEqual(data['passed'] + data['failed'], len(data['results']))
+        echo = [r for r in data['results'] if r['name'] == 'echo_then_cat_shows_the_text'][0]
+        self.assertEqual(echo, {'name': 'echo_then_cat_shows_the_text', 'status': 'failed',
+                                'why': ["echo's write: got Err(EINVAL), expected Ok(13)"],
+                                'suite': 'step3_vdev_file'})
 
 
 if __name__ == '__main__':

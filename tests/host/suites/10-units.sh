@@ -17,6 +17,18 @@ test_program_passes_its_unit_tests() {
 		--manifest-path "$KIT_ROOT/tests/vdev/Cargo.toml" 2>&1) || fail "$out"
 }
 
+# A failing test of a step names the slide that shows what to do
+# (tests/vdev/src/trace.rs, module slide): each must be a slide of the deck.
+slides_that_failing_tests_name_are_in_the_deck() {
+	local title count=0
+	while IFS= read -r title; do
+		count=$((count + 1))
+		grep -qxF "## $title" "$KIT_ROOT/slides/workshop.md" ||
+			fail "the tests name the slide \"$title\", which slides/workshop.md does not have"
+	done < <(sed -n 's/^    pub const [A-Z_]*: &str = "\(.*\)";$/\1/p' "$KIT_ROOT/tests/vdev/src/trace.rs")
+	[ "$count" -ge 10 ] || fail "only $count slide titles found in tests/vdev/src/trace.rs"
+}
+
 every_script_answers_help_with_its_usage_and_status_0() {
 	local script out rc
 	for script in "$KIT_ROOT"/scripts/*; do
@@ -98,9 +110,10 @@ doctor_names_a_newer_mainline_that_debian_carries() {
 	grep -q 'fix: README.md, "Moving to a new mainline"' <<<"$out" || fail "doctor did not say where to read how to move"
 }
 
-ktap_plan 7
+ktap_plan 8
 ktap_run python_tools_pass_their_unit_tests
 ktap_run test_program_passes_its_unit_tests
+ktap_run slides_that_failing_tests_name_are_in_the_deck
 ktap_run every_script_answers_help_with_its_usage_and_status_0
 ktap_run a_wrong_option_is_named_with_the_usage_and_status_2
 ktap_run setup_installs_the_tests_tools_only_when_asked_for_all

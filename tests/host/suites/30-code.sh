@@ -31,7 +31,7 @@ rust_code_is_formatted_by_rustfmt() {
 	out=$("$KIT_ROOT/scripts/kmake" -s rustfmtcheck 2>&1) || fail "rustfmtcheck of the kernel's Rust: $out"
 	# rustfmtcheck skips symbolic links, which our samples are in the tree.
 	out=$("$RUSTFMT" --config-path "$KIT_LINUX/.rustfmt.toml" --edition 2021 --check \
-		"$KIT_ROOT"/samples-rust/*.rs "$KIT_ROOT"/checkpoints/*/*.rs 2>&1) ||
+		"$KIT_ROOT"/samples-rust/*.rs "$KIT_ROOT"/checkpoints/*/*.rs "$KIT_ROOT"/tests/attendees/*.rs 2>&1) ||
 		fail "samples-rust, checkpoints: $out"
 	out=$("$RUSTFMT" --edition 2021 --check "$KIT_ROOT"/tests/vdev/src/*.rs \
 		"$KIT_ROOT"/tests/vdev/src/bin/*.rs 2>&1) || fail "tests/vdev: $out"

@@ -7,7 +7,8 @@
 //! 2. one misc device, `/dev/vdev0`, that opens and closes;
 //! 3. read and write at the file position;
 //! 4. lseek, `O_TRUNC` and `O_APPEND`;
-//! 5. the parameters and several devices: the finished driver.
+//! 5. the parameters and several devices: the finished driver;
+//! 6. the bonus: two ioctls, which only checkpoint 6 has.
 //!
 //! Every test is registered with the step from which it applies ([`case!`](crate::case)). With
 //! `--step N`, vdev-tests runs the tests of steps 1 to N only, on the module given with
@@ -22,6 +23,30 @@ use crate::{ensure, ensure_eq};
 
 /// The last step: the finished driver, which every test applies to.
 pub const LAST: u32 = 5;
+
+/// The bonus step: ioctl, which only its checkpoint has (the finished driver is step 5's).
+pub const BONUS: u32 = 6;
+
+/// What each step brings, as its tests' suite is named (`step1_hello`, ...).
+pub const STEPS: [&str; BONUS as usize] = [
+    "hello",
+    "a_misc_device",
+    "read_and_write",
+    "like_a_regular_file",
+    "parameters_and_several_devices",
+    "ioctl",
+];
+
+/// The names of the tests that a step has, of every suite.
+#[cfg(test)]
+pub fn names_of_every_step() -> Vec<&'static str> {
+    crate::all_suites()
+        .into_iter()
+        .flat_map(|suite| suite.cases)
+        .filter(|case| case.step.is_some())
+        .map(|case| case.name)
+        .collect()
+}
 
 pub fn suite() -> Suite {
     let cases: Vec<Case> = vec![
@@ -65,8 +90,7 @@ fn device_node_exists_only_while_the_module_is_loaded() -> TestResult {
     module::reload("")?;
     ensure!(
         module::is_char_device(&module::dev(0)),
-        "with vdev loaded, /dev/vdev0 is not a character device (is a misc device registered, \
-         and kept in the module's struct?)"
+        "with vdev loaded, /dev/vdev0 is not a character device"
     );
     ensure_eq!(module::nodes(4), vec![0], "device nodes with vdev loaded");
     module::unload().map_err(|errno| format!("unloading: {errno:?}"))?;

@@ -383,13 +383,15 @@ pub fn device_seed(seed: u64, index: u32) -> u64 {
 fn device(index: u32) -> TestResult {
     let seed = device_seed(SEED.load(Ordering::Relaxed), index);
     let calls = CALLS.load(Ordering::Relaxed);
+    if index == 0 {
+        module::reload(&format!("devices={DEVICES}"))?;
+    }
+    // The seed, to replay a failure, once there is a device to fail.
+    module::open(index, libc::O_RDONLY)?;
     ktap::diag(&format!(
         "vdev{index}: {calls} calls from seed {seed:#x}; replay all devices with: vdev-tests --seed {:#x} --only vdev_differential",
         SEED.load(Ordering::Relaxed)
     ));
-    if index == 0 {
-        module::reload(&format!("devices={DEVICES}"))?;
-    }
     Ok(run_sequence(index, seed, calls)?)
 }
 

@@ -122,7 +122,13 @@ pub fn run(suites: &[Suite]) -> bool {
                     line(&format!("    ok {} {name} # SKIP {why}", case_number + 1))
                 }
                 Err(Failure::Failed(why)) => {
-                    diag(&why);
+                    diag(&crate::trace::wrap_message(&why));
+                    // What to do about it, unless the test said so already.
+                    if !why.contains("Slide \"") {
+                        if let Some(advice) = crate::advice::for_test(name) {
+                            diag(&advice.lines().join("\n"));
+                        }
+                    }
                     line(&format!("    not ok {} {name}", case_number + 1));
                     passed = false;
                 }
@@ -145,17 +151,107 @@ macro_rules! ensure {
     };
 }
 
-/// Fails the test unless the two values are equal, showing both.
+/// A value in a message, shown for a reader: bytes as text or an excerpt
+/// ([`trace::bytes`](crate::trace::bytes)), a system call's result as the man pages give it
+/// (`12`, `-1 ENOSPC`), anything else as `{:?}` shows it. Which one is chosen by the type:
+/// `(&Shown(value)).shown()` takes [`AsBytes`] where the type has it, else [`AsDebug`].
+pub struct Shown<'a, T: ?Sized>(pub &'a T);
+
+/// How values that are bytes or results of calls are shown.
+pub trait AsBytes {
+    fn shown(&self) -> String;
+}
+
+/// How every other value is shown.
+pub trait AsDebug {
+    fn shown(&self) -> String;
+}
+
+impl<T: std::fmt::Debug + ?Sized> AsDebug for &Shown<'_, T> {
+    fn shown(&self) -> String {
+        format!("{:?}", self.0)
+    }
+}
+
+impl AsBytes for Shown<'_, Vec<u8>> {
+    fn shown(&self) -> String {
+        crate::trace::bytes(self.0)
+    }
+}
+
+impl AsBytes for Shown<'_, [u8]> {
+    fn shown(&self) -> String {
+        crate::trace::bytes(self.0)
+    }
+}
+
+impl AsBytes for Shown<'_, &[u8]> {
+    fn shown(&self) -> String {
+        crate::trace::bytes(self.0)
+    }
+}
+
+impl<const N: usize> AsBytes for Shown<'_, [u8; N]> {
+    fn shown(&self) -> String {
+        crate::trace::bytes(self.0)
+    }
+}
+
+impl<const N: usize> AsBytes for Shown<'_, &[u8; N]> {
+    fn shown(&self) -> String {
+        crate::trace::bytes(*self.0)
+    }
+}
+
+impl AsBytes for Shown<'_, crate::sys::SysResult<Vec<u8>>> {
+    fn shown(&self) -> String {
+        match self.0 {
+            Ok(bytes) => crate::trace::bytes(bytes),
+            Err(errno) => format!("-1 {errno:?}"),
+        }
+    }
+}
+
+impl AsBytes for Shown<'_, crate::sys::SysResult<usize>> {
+    fn shown(&self) -> String {
+        match self.0 {
+            Ok(value) => value.to_string(),
+            Err(errno) => format!("-1 {errno:?}"),
+        }
+    }
+}
+
+impl AsBytes for Shown<'_, crate::sys::SysResult<i64>> {
+    fn shown(&self) -> String {
+        match self.0 {
+            Ok(value) => value.to_string(),
+            Err(errno) => format!("-1 {errno:?}"),
+        }
+    }
+}
+
+impl AsBytes for Shown<'_, crate::sys::SysResult<()>> {
+    fn shown(&self) -> String {
+        match self.0 {
+            Ok(()) => "0".to_string(),
+            Err(errno) => format!("-1 {errno:?}"),
+        }
+    }
+}
+
+/// Fails the test unless the two values are equal, showing both for a reader ([`Shown`]).
 #[macro_export]
 macro_rules! ensure_eq {
     ($left:expr, $right:expr, $($message:tt)+) => {{
+        #[allow(unused_imports)]
+        use $crate::ktap::{AsBytes as _, AsDebug as _};
         let (left, right) = (&$left, &$right);
         if left != right {
             return Err(format!(
-                "{}: got {:?}, expected {:?}",
+                "{}: got {}, expected {}",
                 format!($($message)+),
-                left,
-                right
+                (&$crate::ktap::Shown(left)).shown(),
+                (&$crate::ktap::Shown(right)).shown()
             )
             .into());
         }

@@ -49,12 +49,7 @@ fn boot_parameter_sets_the_number_of_devices() -> TestResult {
         expected.to_string(),
         "devices in sysfs"
     );
-    let expected_nodes: Vec<u32> = (0..expected).collect();
-    ensure_eq!(
-        module::nodes(65),
-        expected_nodes,
-        "device nodes with vdev.devices={expected}"
-    );
+    module::ensure_nodes(expected, &format!("booted with vdev.devices={expected}"))?;
     Ok(())
 }
 
@@ -62,7 +57,7 @@ fn default_is_one_device_of_one_mib() -> TestResult {
     module::reload("")?;
     ensure_eq!(module::param("devices")?, "1", "default devices");
     ensure_eq!(module::param("capacity")?, "1048576", "default capacity");
-    ensure_eq!(module::nodes(65), vec![0], "device nodes");
+    module::ensure_nodes(1, "loaded without parameters")?;
     Ok(())
 }
 
@@ -70,7 +65,7 @@ fn parameters_are_shown_read_only_in_sysfs() -> TestResult {
     module::reload("devices=3 capacity=5000")?;
     ensure_eq!(module::param("devices")?, "3", "devices");
     ensure_eq!(module::param("capacity")?, "5000", "capacity");
-    ensure_eq!(module::nodes(65), vec![0, 1, 2], "device nodes");
+    module::ensure_nodes(3, "loaded with devices=3")?;
     for name in ["devices", "capacity"] {
         let path = format!("/sys/module/vdev/parameters/{name}");
         let mode = std::fs::metadata(&path).map_err(|err| format!("{path}: {err}"))?;
@@ -192,8 +187,23 @@ fn unload_message_comes_after_the_devices_are_removed() -> TestResult {
     let message = lines.iter().position(|line| line.starts_with("vdev: "));
     let (Some(vdev0), Some(vdev1), Some(message)) = (removed("vdev0"), removed("vdev1"), message)
     else {
+        let seen: Vec<&str> = ["vdev0", "vdev1"]
+            .into_iter()
+            .filter(|name| removed(name).is_some())
+            .collect();
         return Err(format!(
-            "expected the kernel's remove events of vdev0 and vdev1 and vdev's message, got {lines:?}"
+            "rmmod vdev (loaded with devices=2) removed {}, and {} vdev: line.\n{}",
+            if seen.is_empty() {
+                "no device".to_string()
+            } else {
+                seen.join(" and ")
+            },
+            if message.is_some() {
+                "logged a"
+            } else {
+                "logged no"
+            },
+            module::registering().lines().join("\n")
         )
         .into());
     };
@@ -208,11 +218,7 @@ fn unload_message_comes_after_the_devices_are_removed() -> TestResult {
 fn twenty_unload_reload_cycles_keep_working() -> TestResult {
     for cycle in 0..20 {
         module::reload("devices=2 capacity=4096").map_err(|err| format!("cycle {cycle}: {err}"))?;
-        ensure_eq!(
-            module::nodes(65),
-            vec![0, 1],
-            "device nodes in cycle {cycle}"
-        );
+        module::ensure_nodes(2, &format!("loaded with devices=2, cycle {cycle}"))?;
         let text = format!("cycle {cycle}");
         let fd = module::open(1, libc::O_RDWR)?;
         ensure_eq!(

@@ -13,8 +13,8 @@
 //! - `--fuzz SECONDS`: instead of the suites, fuzz for that long: the differential test, round
 //!   after round from seeds that follow `--seed`, on four devices in parallel.
 //! - `--step N --module FILE`: test the vdev.ko in FILE as a driver at the workshop's checkpoint
-//!   N (1 to 5): only the tests that apply to steps 1 to N run, in suites named `stepN_...`
-//!   (see [`checkpoint`]).
+//!   N (1 to 5, or 6, the bonus): only the tests that apply to steps 1 to N run, in one suite for each step,
+//!   named after it: `step3_read_and_write` (see [`checkpoint`]).
 //!
 //! The exit status is 0 when every test passed. The tests load and unload vdev themselves; the
 //! first one checks the module as init loaded it at boot.
@@ -22,16 +22,20 @@
 // Every unsafe block says why it is sound, as in the kernel (which turns the same lint on).
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod advice;
 mod checkpoint;
 mod concurrency;
 mod differential;
 mod faults;
 mod file;
 mod fuzz;
+mod ioctl;
 mod ktap;
 mod lifecycle;
 mod module;
 mod sys;
+mod trace;
+mod vdev_ioctl;
 
 use std::sync::atomic::Ordering;
 
@@ -83,8 +87,8 @@ fn main() {
             }
             "--step" => {
                 let number = number(args.next(), "--step");
-                if !(1..=checkpoint::LAST as u64).contains(&number) {
-                    usage(&format!("--step takes 1 to {}", checkpoint::LAST));
+                if !(1..=checkpoint::BONUS as u64).contains(&number) {
+                    usage(&format!("--step takes 1 to {}", checkpoint::BONUS));
                 }
                 step = Some(number as u32);
             }
@@ -128,7 +132,7 @@ fn main() {
     };
     let suites = match step {
         Some(step) => at_step(suites, step),
-        None => suites,
+        None => without_the_bonus(suites),
     };
     let passed = ktap::run(&suites);
     std::process::exit(if passed { 0 } else { 1 });
@@ -143,24 +147,43 @@ fn all_suites() -> Vec<ktap::Suite> {
         differential::suite(),
         concurrency::suite(),
         faults::suite(),
+        ioctl::suite(),
     ]
 }
 
-/// The tests of `suites` that a driver at workshop step `step` must pass: those of steps 1 to
-/// `step`, in suites named `stepN_...`.
-fn at_step(suites: Vec<ktap::Suite>, step: u32) -> Vec<ktap::Suite> {
+/// The suites without the bonus step's tests, which the finished driver (step 5's) does not
+/// pass: what a run without `--step` runs.
+fn without_the_bonus(suites: Vec<ktap::Suite>) -> Vec<ktap::Suite> {
     suites
         .into_iter()
-        .filter_map(|suite| {
-            let cases: Vec<ktap::Case> = suite
+        .filter_map(|mut suite| {
+            suite
                 .cases
-                .into_iter()
-                .filter(|case| case.step.is_some_and(|from| from <= step))
-                .collect();
-            let name = format!("step{step}_{}", suite.name);
-            (!cases.is_empty()).then_some(ktap::Suite { name, cases })
+                .retain(|case| case.step.is_none_or(|step| step <= checkpoint::LAST));
+            (!suite.cases.is_empty()).then_some(suite)
         })
         .collect()
+}
+
+/// The tests of `suites` that a driver at workshop step `step` must pass, those of steps 1 to
+/// `step`, in one suite for each step, named after it (`step3_read_and_write`), so that an
+/// attendee sees what each step brought.
+fn at_step(suites: Vec<ktap::Suite>, step: u32) -> Vec<ktap::Suite> {
+    let mut steps: Vec<ktap::Suite> = checkpoint::STEPS[..step as usize]
+        .iter()
+        .enumerate()
+        .map(|(index, title)| ktap::Suite {
+            name: format!("step{}_{title}", index + 1),
+            cases: Vec::new(),
+        })
+        .collect();
+    for case in suites.into_iter().flat_map(|suite| suite.cases) {
+        if let Some(from) = case.step.filter(|from| *from <= step) {
+            steps[from as usize - 1].cases.push(case);
+        }
+    }
+    steps.retain(|suite| !suite.cases.is_empty());
+    steps
 }
 
 #[cfg(test)]
@@ -175,14 +198,21 @@ mod tests {
     }
 
     #[test]
-    fn step_4_checks_that_bad_user_pointers_fail_with_efault() {
-        assert!(names_at(4).contains(&"bad_user_pointers_fail_with_efault_and_change_nothing"));
-        assert!(!names_at(3).contains(&"bad_user_pointers_fail_with_efault_and_change_nothing"));
+    fn step_3_checks_what_its_slides_teach_the_capacity_empty_calls_and_efault() {
+        for name in [
+            "write_across_the_capacity_is_short",
+            "write_at_or_past_the_capacity_fails_with_enospc",
+            "zero_length_calls_return_zero_anywhere",
+            "bad_user_pointers_fail_with_efault_and_change_nothing",
+        ] {
+            assert!(names_at(3).contains(&name), "{name}");
+            assert!(!names_at(2).contains(&name), "{name}");
+        }
     }
 
     #[test]
-    fn each_step_adds_tests_and_the_last_runs_all_but_the_boot_check() {
-        let counts: Vec<usize> = (1..=checkpoint::LAST)
+    fn each_step_adds_tests_and_the_bonus_runs_all_but_the_boot_check() {
+        let counts: Vec<usize> = (1..=checkpoint::BONUS)
             .map(|step| names_at(step).len())
             .collect();
         assert!(
@@ -191,7 +221,37 @@ mod tests {
         );
         let all: usize = all_suites().iter().map(|suite| suite.cases.len()).sum();
         assert_eq!(counts[counts.len() - 1], all - 1);
-        assert!(!names_at(checkpoint::LAST).contains(&"boot_parameter_sets_the_number_of_devices"));
+        assert!(!names_at(checkpoint::BONUS).contains(&"boot_parameter_sets_the_number_of_devices"));
+    }
+
+    #[test]
+    fn a_run_without_a_step_leaves_the_bonus_out_and_keeps_the_boot_check() {
+        let names: Vec<&str> = without_the_bonus(all_suites())
+            .iter()
+            .flat_map(|suite| suite.cases.iter().map(|case| case.name))
+            .collect();
+        assert!(names.contains(&"boot_parameter_sets_the_number_of_devices"));
+        assert!(!names.contains(&"an_unknown_ioctl_fails_with_enotty"));
+        assert_eq!(names.len(), names_at(checkpoint::LAST).len() + 1);
+    }
+
+    #[test]
+    fn every_test_of_a_step_says_what_to_do_and_which_slide_shows_it() {
+        for name in names_at(checkpoint::BONUS) {
+            assert!(advice::for_test(name).is_some(), "{name} has no advice");
+        }
+    }
+
+    #[test]
+    fn a_step_run_groups_the_tests_by_the_step_that_brings_them() {
+        let names: Vec<String> = at_step(all_suites(), 3)
+            .into_iter()
+            .map(|suite| suite.name)
+            .collect();
+        assert_eq!(
+            names,
+            ["step1_hello", "step2_a_misc_device", "step3_read_and_write"]
+        );
     }
 
     #[test]

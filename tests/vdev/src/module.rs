@@ -4,6 +4,7 @@
 
 use crate::checkpoint;
 use crate::sys::{self, Errno, Fd, SysResult};
+use crate::trace::{slide, Advice};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
@@ -19,7 +20,48 @@ pub fn dev(index: u32) -> String {
 /// [`sys::open_device`]): a test must fail, not pass on a regular file, where the device is
 /// missing.
 pub fn open(index: u32, flags: i32) -> Result<Fd, String> {
-    sys::open_device(&dev(index), flags)
+    sys::open_device(&dev(index), flags).map_err(|why| match why.contains("does not exist") {
+        true => format!("{why}.\n{}", registering().lines().join("\n")),
+        false => why,
+    })
+}
+
+/// What a driver whose devices are missing must do: at step 5, register as many as `devices`
+/// says; before it, the one.
+pub fn registering() -> Advice {
+    if step() < checkpoint::LAST {
+        Advice {
+            must: "init must register the misc device vdev0 and keep the registration in the \
+                   module.",
+            slide: slide::REGISTER,
+        }
+    } else {
+        Advice {
+            must: "init must register `devices` misc devices, vdev0 to vdev<devices - 1>.",
+            slide: slide::DEVICES,
+        }
+    }
+}
+
+/// Fails unless the device nodes are /dev/vdev0 to /dev/vdev{count - 1}, as after loading with
+/// `devices={count}` (`when` says when), saying what to do.
+pub fn ensure_nodes(count: u32, when: &str) -> Result<(), String> {
+    let found = nodes(65);
+    if found == (0..count).collect::<Vec<u32>>() {
+        return Ok(());
+    }
+    let shown = |nodes: &[u32]| match nodes {
+        [] => "none".to_string(),
+        [one] => dev(*one),
+        [first, .., last] => format!("{} to {}", dev(*first), dev(*last)),
+    };
+    let wanted: Vec<u32> = (0..count).collect();
+    Err(format!(
+        "{when}: found {}, not {}.\n{}",
+        shown(&found),
+        shown(&wanted),
+        registering().lines().join("\n")
+    ))
 }
 
 /// Whether `path` is a character device.
@@ -84,12 +126,28 @@ pub fn ensure_unloaded() -> Result<(), String> {
 /// empty. A driver at a checkpoint before the last has no parameters yet, and is loaded without.
 pub fn reload(params: &str) -> Result<(), String> {
     ensure_unloaded()?;
-    let params = if STEP.load(Ordering::Relaxed) < checkpoint::LAST {
+    let params = if step() < checkpoint::LAST {
         ""
     } else {
         params
     };
     load(params).map_err(|errno| format!("loading vdev with '{params}' failed: {errno:?}"))
+}
+
+/// The checkpoint the module is at: 1 to 5.
+pub fn step() -> u32 {
+    STEP.load(Ordering::Relaxed)
+}
+
+/// The capacity of each device after [`reload`] with `capacity={asked}`: what was asked for,
+/// from step 5, which brings the parameter; before it, the fixed 1 MiB of the slides'
+/// `CAPACITY`.
+pub fn capacity(asked: i64) -> i64 {
+    if step() < checkpoint::LAST {
+        1 << 20
+    } else {
+        asked
+    }
 }
 
 /// The value of a parameter, as sysfs shows it.

@@ -31,6 +31,7 @@ impl fmt::Debug for Errno {
             libc::EFBIG => "EFBIG",
             libc::ENOSPC => "ENOSPC",
             libc::ESPIPE => "ESPIPE",
+            libc::ENOTTY => "ENOTTY",
             libc::EOVERFLOW => "EOVERFLOW",
             other => return write!(f, "errno {other}"),
         };
@@ -291,6 +292,16 @@ impl Fd {
     pub fn set_size(&self, size: i64) -> SysResult<()> {
         // SAFETY: ftruncate takes no pointers.
         check(unsafe { libc::ftruncate64(self.0, size) } as isize).map(|_| ())
+    }
+
+    /// Calls `ioctl` with `cmd` and the argument `arg` (an address or a number), as C's
+    /// `ioctl(fd, cmd, arg)` does; the kernel checks any address in it.
+    pub fn ioctl(&self, cmd: u32, arg: usize) -> SysResult<i32> {
+        // SAFETY: The descriptor is open. A command that reads or writes memory at `arg` is
+        // checked by the kernel: an unmapped address gives EFAULT, and the callers pass either
+        // such an address or memory of theirs that nothing else uses meanwhile.
+        let ret = unsafe { libc::ioctl(self.0, cmd as _, arg) };
+        check(ret as isize).map(|value| value as i32)
     }
 
     /// Reads from offset 0 to the end: the whole contents.
