@@ -193,56 +193,55 @@ fits_a_terminal() {
 	[ -z "$problems" ] || fail "check-step's messages do not fit an attendee's terminal: $problems"
 }
 
+# fails_step STEP NAME TEST...: check-step STEP fails the attendee's driver
+# $work/NAME.rs, reports each TEST missing, and every entry of what it says
+# fits a terminal.
+fails_step() {
+	local rc test
+	rc=$(check_step "$1" "$2")
+	[ "$rc" -eq 1 ] || fail "check-step $1 passed $2.rs, which misses what step $1 teaches (status $rc)"
+	for test in "${@:3}"; do
+		grep -q "^  MISSING: $test\$" "$work/$2.log" ||
+			fail "$test is not reported missing: $(grep -m5 MISSING "$work/$2.log")"
+	done
+	fits_a_terminal "$work/$2.log"
+}
+
 # An attendee's step-3 driver with the usual mistakes (no capacity, no
 # case for 0 bytes, `as` casts, EFAULT not handled: tests/attendees/) reads
 # back what it is given, but step 3 teaches more: check-step 3 fails it,
 # naming the first call that went wrong, what it should give, and the
 # slide that shows how.
 a_step_3_driver_without_the_capacity_fails_step_3_and_says_why() {
-	local rc
 	cp "$KIT_ROOT/tests/attendees/step3_without_the_capacity.rs" "$work/no_capacity.rs"
-	rc=$(check_step 3 no_capacity)
-	[ "$rc" -eq 1 ] || fail "check-step 3 passed a driver without the capacity (status $rc)"
+	fails_step 3 no_capacity write_across_the_capacity_is_short write_at_or_past_the_capacity_fails_with_enospc \
+		zero_length_calls_return_zero_anywhere bad_user_pointers_fail_with_efault_and_change_nothing
 	grep -q '^  passes:  echo_then_cat_shows_the_text$' "$work/no_capacity.log" ||
 		fail "what the driver does right is not reported as passing: $(grep -m3 -E 'passes|MISSING' "$work/no_capacity.log")"
 	grep -q '^ Step 3, read and write:$' "$work/no_capacity.log" || fail "the results are not grouped by step"
-	grep -q '^  MISSING: write_across_the_capacity_is_short$' "$work/no_capacity.log" ||
-		fail "the missing capacity is not reported: $(grep -m3 MISSING "$work/no_capacity.log")"
 	grep -qF '      pwrite(fd, 100 × 0x09, 100, 1048536) = 100; it must give 40' "$work/no_capacity.log" ||
 		fail "the short write is not shown as a call: $(grep -A2 write_across "$work/no_capacity.log")"
 	grep -qF 'Slide "write_iter: what fits, where"' "$work/no_capacity.log" || fail "the slide is not named"
-	grep -q '^  MISSING: bad_user_pointers_fail_with_efault_and_change_nothing$' "$work/no_capacity.log" ||
-		fail "the missing EFAULT is not reported: $(grep -m5 MISSING "$work/no_capacity.log")"
 	[ -s "$(. "$KIT_ROOT/scripts/lib.sh" && echo "$KIT_CHECK")/results.json" ] || fail "no results for tools"
-	fits_a_terminal "$work/no_capacity.log"
 }
 
-# Step 4's driver that forgets O_TRUNC in open.
+# Step 4's driver that forgets O_TRUNC in open: that, and only that, is
+# missing.
 a_driver_that_forgets_o_trunc_fails_step_4_and_says_why() {
-	local rc
 	edited 4 no_trunc '/\*device.contents.lock() = KVVec::new();/d'
-	rc=$(check_step 4 no_trunc)
-	[ "$rc" -eq 1 ] || fail "check-step 4 passed a driver that ignores O_TRUNC (status $rc)"
-	grep -q '^  MISSING: o_trunc_empties_the_device$' "$work/no_trunc.log" ||
-		fail "the missing O_TRUNC is not reported: $(grep -m3 MISSING "$work/no_trunc.log")"
+	fails_step 4 no_trunc o_trunc_empties_the_device
 	grep -qF 'what it holds = 12 bytes: "old contents"; it must give nothing' "$work/no_trunc.log" ||
 		fail "what the device held is not shown as text: $(grep -A3 o_trunc "$work/no_trunc.log")"
 	[ "$(grep -c '^  MISSING: ' "$work/no_trunc.log")" -eq 1 ] ||
 		fail "more than O_TRUNC is reported missing: $(grep MISSING "$work/no_trunc.log")"
-	fits_a_terminal "$work/no_trunc.log"
 }
 
 # Step 5's driver that registers one device too few.
 a_driver_with_one_device_too_few_fails_step_5_and_says_why() {
-	local rc
 	edited 5 too_few 's/for index in 0\.\.count {/for index in 0..count - 1 {/'
-	rc=$(check_step 5 too_few)
-	[ "$rc" -eq 1 ] || fail "check-step 5 passed a driver with one device too few (status $rc)"
-	grep -q '^  MISSING: default_is_one_device_of_one_mib$' "$work/too_few.log" ||
-		fail "the missing device is not reported: $(grep -m3 MISSING "$work/too_few.log")"
+	fails_step 5 too_few default_is_one_device_of_one_mib parameters_are_shown_read_only_in_sysfs
 	grep -qF 'Slide "N devices, and' "$work/too_few.log" ||
 		fail "the slide on devices is not named: $(grep -m1 -A4 MISSING "$work/too_few.log")"
-	fits_a_terminal "$work/too_few.log"
 }
 
 # The finished driver is checkpoint 5 without its step markers: one source.

@@ -34,6 +34,14 @@ const IOCTL: Advice = Advice {
     slide: slide::IOCTL,
 };
 
+/// `ioctl(fd, cmd, arg)` on `raw`, written down in `fd`'s calls as `call` shows it.
+fn ioctl(fd: &Traced<'_>, raw: &Fd, call: &str, cmd: u32, arg: usize) -> sys::SysResult<i32> {
+    let done = raw.ioctl(cmd, arg);
+    let result = done.map_or_else(|errno| format!("-1 {errno:?}"), |value| value.to_string());
+    fd.happened(call, &result);
+    done
+}
+
 /// `ioctl(fd, VDEV_IOC_SIZE, &size)`, written down in `fd`'s calls with the size it gave.
 fn size(fd: &Traced<'_>, raw: &Fd) -> sys::SysResult<i32> {
     let mut size: u64 = u64::MAX;
@@ -63,11 +71,7 @@ fn ioctl_clear_empties_the_device_and_keeps_the_position() -> TestResult {
     let raw = module::open(0, libc::O_RDWR)?;
     let fd = Traced::new(&raw);
     fd.expect(fd.write(b"hello"), "5", IOCTL)?;
-    let done = raw.ioctl(VDEV_IOC_CLEAR, 0);
-    fd.happened(
-        "ioctl(fd, VDEV_IOC_CLEAR, 0)",
-        &done.map_or_else(|errno| format!("-1 {errno:?}"), |value| value.to_string()),
-    );
+    let done = ioctl(&fd, &raw, "ioctl(fd, VDEV_IOC_CLEAR, 0)", VDEV_IOC_CLEAR, 0);
     fd.expect(done, "0", IOCTL)?;
     fd.expect(fd.contents(), "nothing", IOCTL)?;
     // Like ftruncate(fd, 0): the position stays where it was, and a write there leaves a hole.
@@ -80,11 +84,8 @@ fn ioctl_size_into_a_bad_pointer_fails_with_efault() -> TestResult {
     module::reload("devices=1 capacity=4096")?;
     let raw = module::open(0, libc::O_RDWR)?;
     let fd = Traced::new(&raw);
-    let done = raw.ioctl(VDEV_IOC_SIZE, sys::BAD_POINTER);
-    fd.happened(
-        "ioctl(fd, VDEV_IOC_SIZE, (void *)8)",
-        &done.map_or_else(|errno| format!("-1 {errno:?}"), |value| value.to_string()),
-    );
+    let call = "ioctl(fd, VDEV_IOC_SIZE, (void *)8)";
+    let done = ioctl(&fd, &raw, call, VDEV_IOC_SIZE, sys::BAD_POINTER);
     fd.expect(done, "-1 EFAULT", IOCTL)?;
     Ok(())
 }
@@ -95,11 +96,7 @@ fn an_unknown_ioctl_fails_with_enotty() -> TestResult {
     let fd = Traced::new(&raw);
     // _IO('v', 0x4f), and TCGETS, which a shell's isatty() sends.
     for (cmd, name) in [(0x764f, "_IO('v', 0x4f)"), (0x5401, "TCGETS")] {
-        let done = raw.ioctl(cmd, 0);
-        fd.happened(
-            &format!("ioctl(fd, {name}, 0)"),
-            &done.map_or_else(|errno| format!("-1 {errno:?}"), |value| value.to_string()),
-        );
+        let done = ioctl(&fd, &raw, &format!("ioctl(fd, {name}, 0)"), cmd, 0);
         fd.expect(done, "-1 ENOTTY", IOCTL)?;
     }
     Ok(())
