@@ -595,6 +595,26 @@ kit_container_engine() {
 	[ -z "$engine" ] || command -v "$engine" || true
 }
 
+# kit_registry_image REGISTRY RELEASE ENGINE: set KIT_REGISTRY_IMAGE to the
+# name of the kit's image for Debian RELEASE and this machine's architecture
+# in the organiser's registry REGISTRY (HOST:PORT[/PATH], or
+# http://HOST:PORT for one without TLS, as a room's usually is), and
+# KIT_REGISTRY_OPTIONS to what ENGINE's push and pull need for it (podman:
+# --tls-verify=false without TLS; docker is told in its daemon's
+# insecure-registries instead).
+kit_registry_image() {
+	local registry=${1%/} release=$2 engine=$3
+	KIT_REGISTRY_OPTIONS=()
+	case "$registry" in
+	http://*)
+		registry=${registry#http://}
+		[ "$(basename "$engine")" != podman ] || KIT_REGISTRY_OPTIONS=(--tls-verify=false)
+		;;
+	https://*) registry=${registry#https://} ;;
+	esac
+	KIT_REGISTRY_IMAGE=$registry/rust-for-linux-workshop:debian-$release-$(kit_host_arch)
+}
+
 # kit_engine_problem ENGINE: true, printing what is wrong (a line) and what
 # to do (a line), when ENGINE cannot run containers: its client answers, but
 # its daemon does not, or its socket is not this user's to use. It asks the

@@ -45,7 +45,7 @@ a_wrong_option_is_named_with_the_usage_and_status_2() {
 	local name out rc
 	for name in bench bench-install bench-report build-checkpoints build-docs build-external build-slides doctor make-bundle serve-bundle bench-first-shell \
 		build-tests check-step fuzz gen-initramfs gen-rust-project ktap-report prepare-linux \
-		run-kernel setup slides-include target test guest-shell start-step; do
+		run-kernel setup slides-include target test guest-shell start-step push-image; do
 		rc=0
 		out=$("$KIT_ROOT/scripts/$name" --wrong-option x 2>&1 >/dev/null) || rc=$?
 		[ "$rc" -eq 2 ] || fail "$name --wrong-option exited with $rc, not 2"

@@ -77,7 +77,41 @@ the_image_saved_in_a_bundle_is_loaded_instead_of_built() {
 	grep -q '^rustc 1\.' <<<"$out" || fail "the loaded image has no rustc: $out"
 }
 
-ktap_plan 4
+# The organiser's registry (Debian's docker-registry, on a port of this
+# machine's loopback): scripts/push-image puts the image there, and
+# enter-build-env, with KIT_IMAGE_REGISTRY, pulls it by name instead of
+# building it.
+the_image_pushed_to_the_organisers_registry_is_pulled_by_name() {
+	local image=rust-for-linux-workshop:debian-12 registry=http://127.0.0.1:15000 rc out server _
+	command -v docker-registry >/dev/null || fail "docker-registry is not installed (./scripts/setup --container --all installs it)"
+	mkdir -p "$work/registry"
+	printf '%s\n' 'version: 0.1' 'storage:' '  filesystem:' "    rootdirectory: $work/registry" \
+		'http:' '  addr: 127.0.0.1:15000' >"$work/registry.yml"
+	docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+	server=$!
+	for _ in $(seq 50); do
+		/usr/bin/python3 -c "import urllib.request; urllib.request.urlopen('$registry/v2/')" 2>/dev/null && break
+		sleep 0.1
+	done
+	out=$("$KIT_ROOT/scripts/push-image" "$registry" 2>&1) || rc=$?
+	if [ "${rc:-0}" -ne 0 ]; then
+		kill "$server"
+		fail "push-image failed: $(tail -n 5 <<<"$out")"
+	fi
+	grep -q "KIT_IMAGE_REGISTRY=$registry ./scripts/enter-build-env" <<<"$out" || fail "push-image did not say how to use it: $out"
+	"$engine" rmi -f "$image" >/dev/null 2>&1 || fail "could not remove $image to pull it again"
+	rc=$(KIT_IMAGE_REGISTRY=$registry in_container registry-image sh -c 'rustc --version')
+	kill "$server"
+	wait "$server" 2>/dev/null
+	out=$(cat "$work/registry-image.log")
+	[ "$rc" -eq 0 ] || fail "enter-build-env with the registry exited with $rc: $(tail -n 5 <<<"$out")"
+	grep -q "Pulling the image 127.0.0.1:15000/rust-for-linux-workshop:debian-12-" <<<"$out" ||
+		fail "the image was not pulled from the registry: $out"
+	! grep -q 'Building the image' <<<"$out" || fail "the image was built although the registry held it: $out"
+	grep -q '^rustc 1\.' <<<"$out" || fail "the pulled image has no rustc: $out"
+}
+
+ktap_plan 5
 engine=$(command -v podman || command -v docker || true)
 if [ "${KIT_TEST_CONTAINER:-}" != 1 ]; then
 	why="only with ./scripts/test --all (it builds an image, and a kernel in it)"
@@ -93,9 +127,11 @@ if [ -n "$why" ]; then
 	ktap_skip the_container_builds_and_boots_the_kernel "$why"
 	ktap_skip the_devcontainer_opens_on_the_kits_image_with_the_toolchain "$why"
 	ktap_skip the_image_saved_in_a_bundle_is_loaded_instead_of_built "$why"
+	ktap_skip the_image_pushed_to_the_organisers_registry_is_pulled_by_name "$why"
 else
 	ktap_run setup_in_the_container_finds_the_whole_toolchain
 	ktap_run the_container_builds_and_boots_the_kernel
 	ktap_run the_devcontainer_opens_on_the_kits_image_with_the_toolchain
 	ktap_run the_image_saved_in_a_bundle_is_loaded_instead_of_built
+	ktap_run the_image_pushed_to_the_organisers_registry_is_pulled_by_name
 fi
