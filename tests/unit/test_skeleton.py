@@ -2,6 +2,7 @@
 """scripts/kit/skeleton.py: a step's starting file is its checkpoint with that step's code
 replaced by numbered TODOs and the code that stood there before."""
 
+import glob
 import os
 import sys
 import unittest
@@ -32,8 +33,45 @@ impl MiscDevice for VDev {
 }'''
 
 
+def filled_in(start, checkpoint, step):
+    """START, step STEP's starting file, with each TODO(STEP.K) and the code under it replaced
+    by what CHECKPOINT's region STEP.K holds: what an attendee writes who does each TODO."""
+    regions = {item.part: item for item in skeleton.parse(checkpoint)
+               if isinstance(item, skeleton.Region) and item.step == step}
+    lines, out = start.split('\n'), []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        todo = line.strip().startswith(f'// TODO({step}.')
+        if not todo:
+            out.append(line)
+            index += 1
+            continue
+        region = regions.pop(int(line.split('.', 1)[1].split(')', 1)[0]))
+        index += len(region.what) + len(region.was)
+        out.extend(region.solution)
+    assert not regions, f'TODOs missing from the starting file: {sorted(regions)}'
+    return '\n'.join(skeleton.tidy(out))
+
+
 class SkeletonTest(unittest.TestCase):
     """Regions of the step become TODOs; other steps' keep their code; markers never show."""
+
+    def test_every_steps_starting_file_filled_in_as_its_todos_say_is_its_checkpoint(self):
+        # The run-through of the workshop: from each step's starting file, doing each TODO
+        # with the checkpoint's code gives the checkpoint's solution, which the guest suite
+        # 70-checkpoints checks against the tests of its step (the bonus, step 6, included).
+        paths = sorted(glob.glob(os.path.join(ROOT, 'checkpoints', '*', 'rust_vdev.rs')))
+        self.assertEqual(len(paths), 6)
+        for path in paths:
+            step = int(os.path.basename(os.path.dirname(path)).split('-')[0])
+            with open(path, encoding='utf-8') as source:
+                checkpoint = source.read()
+            start = skeleton.starting_file(checkpoint, step)
+            self.assertNotEqual(start, skeleton.solution(checkpoint))
+            self.assertEqual(filled_in(start, checkpoint, step),
+                             '\n'.join(skeleton.tidy(skeleton.solution(checkpoint).split('\n'))),
+                             f'step {step}')
 
     def test_the_steps_code_becomes_numbered_todos_and_what_was_there(self):
         self.assertEqual(skeleton.starting_file(CHECKPOINT, 3), '''use kernel::prelude::*;
