@@ -13,8 +13,8 @@
 //! - `--fuzz SECONDS`: instead of the suites, fuzz for that long: the differential test, round
 //!   after round from seeds that follow `--seed`, on four devices in parallel.
 //! - `--step N --module FILE`: test the vdev.ko in FILE as a driver at the workshop's checkpoint
-//!   N (1 to 5, or 6, the bonus): only the tests that apply to steps 1 to N run, in one suite for each step,
-//!   named after it: `step3_read_and_write` (see [`checkpoint`]).
+//!   N (1 to 5, or 6, the bonus): only the tests that apply to steps 1 to N run, in one suite
+//!   for each step, named after it: `step3_read_and_write` (see [`checkpoint`]).
 //!
 //! The exit status is 0 when every test passed. The tests load and unload vdev themselves; the
 //! first one checks the module as init loaded it at boot.
@@ -221,7 +221,8 @@ mod tests {
         );
         let all: usize = all_suites().iter().map(|suite| suite.cases.len()).sum();
         assert_eq!(counts[counts.len() - 1], all - 1);
-        assert!(!names_at(checkpoint::BONUS).contains(&"boot_parameter_sets_the_number_of_devices"));
+        let boot = "boot_parameter_sets_the_number_of_devices";
+        assert!(!names_at(checkpoint::BONUS).contains(&boot));
     }
 
     #[test]

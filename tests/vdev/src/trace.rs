@@ -57,7 +57,7 @@ const WIDTH: usize = 92;
 /// At most this many characters of bytes in a call.
 const BYTES_SHOWN: usize = 24;
 
-/// `data` as a reader would want it: `"hello\n"`, `98 zeros`, `"ab", 98 zeros, "cd"`, `0x07 0x08`;
+/// `data` as a reader would want it: `"hello\n"`, `98 zeros`, `"ab", 98 zeros, "cd"`, `0x01, 0x02`;
 /// cut after about [`BYTES_SHOWN`] characters, with the length in all.
 pub fn bytes(data: &[u8]) -> String {
     if data.is_empty() {
