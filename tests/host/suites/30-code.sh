@@ -24,6 +24,14 @@ patches_pass_checkpatch() {
 	done
 }
 
+# A reader of a patch sees each unsafe block's SAFETY comment right above
+# it, not cut off by the hunk's start (tests/lib/safety-in-view).
+patches_show_each_unsafe_blocks_safety_comment() {
+	local out
+	out=$("$KIT_ROOT/tests/lib/safety-in-view" "$KIT_ROOT"/patches/*/*.patch 2>&1) ||
+		fail "unsafe blocks whose SAFETY comment the patch does not show (format-patch -U more context): $out"
+}
+
 rust_code_is_formatted_by_rustfmt() {
 	local out RUSTFMT
 	# The rustfmt of the toolchain that builds the kernel, as kmake uses it.
@@ -68,8 +76,9 @@ the_driver_has_no_unsafe_code() {
 		fail "unsafe in the driver or a checkpoint"
 }
 
-ktap_plan 5
+ktap_plan 6
 ktap_run patches_pass_checkpatch
+ktap_run patches_show_each_unsafe_blocks_safety_comment
 ktap_run rust_code_is_formatted_by_rustfmt
 ktap_run clippy_refuses_an_unsafe_block_without_a_safety_comment
 ktap_run samples_name_their_source_in_samples_rust
