@@ -37,8 +37,7 @@ const IOCTL: Advice = Advice {
 /// `ioctl(fd, cmd, arg)` on `raw`, written down in `fd`'s calls as `call` shows it.
 fn ioctl(fd: &Traced<'_>, raw: &Fd, call: &str, cmd: u32, arg: usize) -> sys::SysResult<i32> {
     let done = raw.ioctl(cmd, arg);
-    let result = done.map_or_else(|errno| format!("-1 {errno:?}"), |value| value.to_string());
-    fd.happened(call, &result);
+    fd.happened(call, &crate::trace::result(&done));
     done
 }
 
@@ -48,7 +47,7 @@ fn size(fd: &Traced<'_>, raw: &Fd) -> sys::SysResult<i32> {
     let done = raw.ioctl(VDEV_IOC_SIZE, &mut size as *mut u64 as usize);
     let result = match done {
         Ok(value) => format!("{value}, size = {size}"),
-        Err(errno) => format!("-1 {errno:?}"),
+        Err(_) => crate::trace::result(&done),
     };
     fd.happened("ioctl(fd, VDEV_IOC_SIZE, &size)", &result);
     done

@@ -207,35 +207,26 @@ impl AsBytes for Shown<'_, crate::sys::SysResult<Vec<u8>>> {
     fn shown(&self) -> String {
         match self.0 {
             Ok(bytes) => crate::trace::bytes(bytes),
-            Err(errno) => format!("-1 {errno:?}"),
+            Err(errno) => crate::trace::result::<usize>(&Err(*errno)),
         }
     }
 }
 
 impl AsBytes for Shown<'_, crate::sys::SysResult<usize>> {
     fn shown(&self) -> String {
-        match self.0 {
-            Ok(value) => value.to_string(),
-            Err(errno) => format!("-1 {errno:?}"),
-        }
+        crate::trace::result(self.0)
     }
 }
 
 impl AsBytes for Shown<'_, crate::sys::SysResult<i64>> {
     fn shown(&self) -> String {
-        match self.0 {
-            Ok(value) => value.to_string(),
-            Err(errno) => format!("-1 {errno:?}"),
-        }
+        crate::trace::result(self.0)
     }
 }
 
 impl AsBytes for Shown<'_, crate::sys::SysResult<()>> {
     fn shown(&self) -> String {
-        match self.0 {
-            Ok(()) => "0".to_string(),
-            Err(errno) => format!("-1 {errno:?}"),
-        }
+        crate::trace::result(&self.0.map(|()| 0))
     }
 }
 

@@ -20,9 +20,12 @@ pub fn dev(index: u32) -> String {
 /// [`sys::open_device`]): a test must fail, not pass on a regular file, where the device is
 /// missing.
 pub fn open(index: u32, flags: i32) -> Result<Fd, String> {
-    sys::open_device(&dev(index), flags).map_err(|why| match why.contains("does not exist") {
-        true => format!("{why}.\n{}", registering().lines().join("\n")),
-        false => why,
+    sys::open_device(&dev(index), flags).map_err(|why| {
+        if why.contains("does not exist") {
+            format!("{why}.\n{}", registering().lines().join("\n"))
+        } else {
+            why
+        }
     })
 }
 
@@ -46,8 +49,8 @@ pub fn registering() -> Advice {
 /// Fails unless the device nodes are /dev/vdev0 to /dev/vdev{count - 1}, as after loading with
 /// `devices={count}` (`when` says when), saying what to do.
 pub fn ensure_nodes(count: u32, when: &str) -> Result<(), String> {
-    let found = nodes(65);
-    if found == (0..count).collect::<Vec<u32>>() {
+    let (found, wanted): (Vec<u32>, Vec<u32>) = (nodes(65), (0..count).collect());
+    if found == wanted {
         return Ok(());
     }
     let shown = |nodes: &[u32]| match nodes {
@@ -55,7 +58,6 @@ pub fn ensure_nodes(count: u32, when: &str) -> Result<(), String> {
         [one] => dev(*one),
         [first, .., last] => format!("{} to {}", dev(*first), dev(*last)),
     };
-    let wanted: Vec<u32> = (0..count).collect();
     Err(format!(
         "{when}: found {}, not {}.\n{}",
         shown(&found),

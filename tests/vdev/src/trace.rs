@@ -129,7 +129,7 @@ fn quoted(text: &[u8]) -> String {
 }
 
 /// A result as the man pages give it: the value, or `-1` and the errno.
-fn result<T: std::fmt::Display>(result: &SysResult<T>) -> String {
+pub fn result<T: std::fmt::Display>(result: &SysResult<T>) -> String {
     match result {
         Ok(value) => value.to_string(),
         Err(errno) => format!("-1 {errno:?}"),
@@ -271,7 +271,7 @@ impl<'a> Traced<'a> {
     fn read_result(buf: &[u8], done: &SysResult<usize>) -> String {
         match done {
             Ok(count) => format!("{count} {}", bytes(&buf[..*count])),
-            Err(errno) => format!("-1 {errno:?}"),
+            Err(_) => result(done),
         }
     }
 
@@ -357,7 +357,7 @@ impl<'a> Traced<'a> {
         let shown = match &all {
             Ok(data) if data.is_empty() => "nothing".to_string(),
             Ok(data) => format!("{} bytes: {}", data.len(), bytes(data)),
-            Err(errno) => format!("-1 {errno:?}"),
+            Err(errno) => result::<usize>(&Err(*errno)),
         };
         self.record("what it holds".to_string(), shown);
         all
