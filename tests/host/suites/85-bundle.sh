@@ -82,7 +82,7 @@ a_new_debian_12_machine_installs_the_toolchain_from_the_bundle_with_no_network()
 	# root, from the bundle's packages.
 	out=$("$KIT_ROOT/scripts/make-bundle" --release 12 --release 13 --arch "$(uname -m | sed s/aarch64/arm64/)" \
 		--out "$bundle" 2>&1) || fail "make-bundle failed: $(tail -n 5 <<<"$out")"
-	# The Debian 13 root that built 13's kernel (about 5 GiB, kept by
+	# The Debian 13 root that built 13's kernel (a tree and a build, kept by
 	# make-bundle for the next bundle) is not needed again here.
 	rm -rf "$KIT_ROOT/build/bundle-roots"
 	for release in 12 13; do
@@ -225,7 +225,7 @@ first_dev_cycle_offline() {
 	local release=$1 out rc=0 start
 	if [ "$release" != 12 ]; then
 		# Debian 12's machine and the other checkout are done with: their
-		# trees and builds (about 8 GiB) go before the next machine's come.
+		# trees and builds go before the next machine's come.
 		rm -rf "$work/root-12" "$work/other" "$work/kernel-bundle"
 		make_root "$release" || fail "no minimal Debian $release root"
 		out=$(in_root_of "$release" env KIT_BUNDLE=/bundle /kit/scripts/setup 2>&1) ||
