@@ -10,7 +10,7 @@
 # serves another checkout, which then builds only what it changed; and on
 # new Debian 12 and 13 machines with no network, the first dev-cycle
 # reaches the guest from it, check-step 1 passes and watch reloads a saved
-# module. Only with KIT_TEST_BUNDLE=1, which ./scripts/test --all sets, and
+# module; with mainline added to it, so does 7.3's on Debian 12. Only with KIT_TEST_BUNDLE=1, which ./scripts/test --all sets, and
 # as root: it downloads about 1 GiB of packages from the Debian mirror.
 # shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
 
@@ -282,6 +282,49 @@ watch_reload_offline() {
 	"${tmux[@]}" kill-server 2>/dev/null || true
 }
 
+# Mainline in the bundle (make-bundle --mainline: its source, with the
+# signed index of the suite it comes from, and its prebuilt kernel; added
+# here to the bundle for this machine's release and architecture): on the
+# new Debian 12 machine, with no network, a source changed by one byte is
+# refused by apt, and the first dev-cycle of KIT_KERNEL=7.3 reaches the
+# guest from the bundle's source and prebuilt kernel.
+a_mainline_source_changed_by_one_byte_is_refused_by_apt() {
+	local out rc=0 arch deb
+	have_root
+	arch=$(. "$KIT_ROOT/scripts/lib.sh" && kit_host_arch)
+	out=$("$KIT_ROOT/scripts/make-bundle" --only sources,kernels --kernel 7.3 --release 12 --arch "$arch" \
+		--out "$bundle" 2>&1) || fail "make-bundle for mainline failed: $(tail -n 5 <<<"$out")"
+	grep -q '^source linux-source-7\.3 7\.3\.[0-9]*-[^ ]* (trixie-backports): [0-9]* MiB$' "$bundle/CONTENTS" ||
+		fail "the bundle does not say that it holds mainline's source: $(cat "$bundle/CONTENTS")"
+	grep -q "^kernel 7\.3-$arch-workshop, debian-12 ([0-9a-f]*): [0-9]* MiB$" "$bundle/CONTENTS" ||
+		fail "the bundle has no prebuilt kernel of mainline: $(cat "$bundle/CONTENTS")"
+	grep -q '^debian-12-[a-z0-9]* packages: ' "$bundle/CONTENTS" ||
+		fail "the bundle's contents forgot the parts not made again: $(cat "$bundle/CONTENTS")"
+	deb=$(find "$bundle/apt/debian/pool" -name 'linux-source-7.3_*.deb')
+	[ -n "$deb" ] || fail "the bundle has no linux-source-7.3 package"
+	cp "$deb" "$work/source.deb"
+	flip "$deb"
+	out=$(in_root env KIT_BUNDLE=/bundle KIT_KERNEL=7.3 /kit/scripts/fetch-kernel-source 2>&1) || rc=$?
+	cp "$work/source.deb" "$deb"
+	rm -f "$work/source.deb"
+	[ "$rc" -ne 0 ] || fail "fetch-kernel-source took a changed package from the bundle"
+	grep -q 'Hash Sum mismatch' <<<"$out" || fail "apt did not say that the hash differs: $(tail -n 5 <<<"$out")"
+	grep -q 'get the bundle again from the organiser' <<<"$out" || fail "the kit gave no advice: $(tail -n 3 <<<"$out")"
+}
+
+a_new_debian_12_machine_reaches_mainlines_shell_offline_from_the_bundle() {
+	local out rc=0
+	have_root
+	[ -n "$(find "$bundle/kernels" -name '7.3-*.tar.zst')" ] || fail "no prebuilt kernel of mainline: the test before failed"
+	out=$(in_root env KIT_BUNDLE=/bundle KIT_KERNEL=7.3 sh -c 'cd /kit && ./scripts/dev-cycle </dev/null' 2>&1) || rc=$?
+	{ [ "$rc" -eq 0 ] && grep -q 'demo: all steps passed' <<<"$out"; } ||
+		fail "the first dev-cycle of 7.3 (status $rc) did not reach the guest's demo: $(tail -n 8 <<<"$out")"
+	grep -q 'Reading the index of trixie-backports from file:/bundle/' <<<"$out" ||
+		fail "the source of 7.3 did not come from the bundle: $(grep -m3 'linux-source-7.3' <<<"$out")"
+	grep -q "Using the bundle's prebuilt kernel for 7\.3-[a-z0-9_]*-workshop" <<<"$out" ||
+		fail "the first dev-cycle of 7.3 did not start from the bundle's kernel: $(grep -A3 -m1 'prebuilt' <<<"$out")"
+}
+
 a_new_debian_12_machine_reaches_the_guests_shell_offline_from_the_prebuilt_kernel() { first_dev_cycle_offline 12; }
 check_step_1_passes_offline_on_the_new_debian_12_machine() { check_step_1_offline 12; }
 watch_reloads_a_saved_module_offline_on_the_new_debian_12_machine() { watch_reload_offline 12; }
@@ -289,7 +332,7 @@ a_new_debian_13_machine_reaches_the_guests_shell_offline_from_the_prebuilt_kerne
 check_step_1_passes_offline_on_the_new_debian_13_machine() { check_step_1_offline 13; }
 watch_reloads_a_saved_module_offline_on_the_new_debian_13_machine() { watch_reload_offline 13; }
 
-ktap_plan 13
+ktap_plan 15
 tests=(a_new_debian_12_machine_installs_the_toolchain_from_the_bundle_with_no_network
 	the_test_programs_build_offline_from_the_bundles_crates
 	a_package_changed_by_one_byte_is_refused_by_apt
@@ -300,6 +343,8 @@ tests=(a_new_debian_12_machine_installs_the_toolchain_from_the_bundle_with_no_ne
 	a_new_debian_12_machine_reaches_the_guests_shell_offline_from_the_prebuilt_kernel
 	check_step_1_passes_offline_on_the_new_debian_12_machine
 	watch_reloads_a_saved_module_offline_on_the_new_debian_12_machine
+	a_mainline_source_changed_by_one_byte_is_refused_by_apt
+	a_new_debian_12_machine_reaches_mainlines_shell_offline_from_the_bundle
 	a_new_debian_13_machine_reaches_the_guests_shell_offline_from_the_prebuilt_kernel
 	check_step_1_passes_offline_on_the_new_debian_13_machine
 	watch_reloads_a_saved_module_offline_on_the_new_debian_13_machine)
