@@ -426,6 +426,63 @@ kit_cargo_sources() {
 	KIT_BUNDLE_CRATES=$crates
 }
 
+# kit_cross_bindgen ARCH: bindgen built on this machine for ARCH, another
+# architecture than this machine's (an arm64 image or bundle made on an
+# x86_64 laptop), into the kit's cache, once; prints the directory that
+# holds bin/bindgen. rustc cross-compiles it with the Rust standard
+# library for ARCH and the GNU cross linker that KIT_ARCH=ARCH
+# ./scripts/setup installs (from the bundle's crates with KIT_BUNDLE):
+# about 100 s on 2 cores, where the same build run under emulation takes
+# many times that. It runs on Debian releases whose C library is at least
+# this machine's (setup builds it again where it does not run).
+kit_cross_bindgen() {
+	local arch=$1 triplet target root rustc=/usr/bin/rustc
+	triplet=$(kit_gnu_triplet "$arch")
+	target=${triplet%%-*}-unknown-linux-gnu
+	root=$KIT_CACHE/cross/$arch/bindgen-$KIT_BINDGEN_VERSION
+	if [ -x "$root/bin/bindgen" ]; then
+		printf '%s\n' "$root"
+		return 0
+	fi
+	{ [ -x "$rustc" ] && [ -d "$("$rustc" --print sysroot)/lib/rustlib/$target/lib" ] &&
+		command -v "$triplet-gcc" >/dev/null && command -v cargo >/dev/null; } ||
+		die "bindgen for $arch is cross-built here, which needs Debian's rustc with Rust's library for $arch and a cross linker." \
+			"Run: KIT_ARCH=$arch ./scripts/setup   (it installs them)"
+	kit_cargo_sources || return 1
+	local from=(bindgen-cli --version "$KIT_BINDGEN_VERSION")
+	[ "${#KIT_CARGO_SOURCES[@]}" -eq 0 ] || from=(--path "$KIT_BUNDLE_CRATES/bindgen-cli-$KIT_BINDGEN_VERSION")
+	rm -rf "$root.new"
+	timed "Cross-building bindgen-cli $KIT_BINDGEN_VERSION for $arch" "about 100 s on 2 cores" \
+		env RUSTC="$rustc" cargo install "${KIT_CARGO_SOURCES[@]}" --quiet --locked --root "$root.new" \
+		--target "$target" --config "target.$target.linker=\"$triplet-gcc\"" "${from[@]}" ||
+		die "bindgen could not be cross-built for $arch (cargo's messages are above)."
+	rm -rf "$root" "$root.new/.crates.toml" "$root.new/.crates2.json"
+	mv "$root.new" "$root"
+	printf '%s\n' "$root"
+}
+
+# kit_emulates ARCH: true when this machine runs ARCH's programs (through
+# qemu-user and binfmt_misc, as building an image for ARCH needs), after
+# turning Debian's registration on where it can; else fails with advice.
+kit_emulates() {
+	local name
+	case "$1" in arm64) name=aarch64 ;; *) name=$1 ;; esac
+	[ "$(uname -s)" = Linux ] || return 0
+	[ "$(head -n1 "/proc/sys/fs/binfmt_misc/qemu-$name" 2>/dev/null)" = enabled ] && return 0
+	# Installed but not registered (no binfmt_misc mounted, as in a
+	# container or a VM without systemd's binfmt service): as root, do what
+	# that service does.
+	if [ "$(id -u)" -eq 0 ] && command -v update-binfmts >/dev/null; then
+		[ -f /proc/sys/fs/binfmt_misc/register ] ||
+			mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || true
+		update-binfmts --enable "qemu-$name" >/dev/null 2>&1 || true
+		[ "$(head -n1 "/proc/sys/fs/binfmt_misc/qemu-$name" 2>/dev/null)" = enabled ] && return 0
+	fi
+	die "this machine cannot run $1 programs, which making anything for $1 in a container needs." \
+		"Run: sudo apt-get install qemu-user-static binfmt-support   (Debian, Ubuntu; other systems: their qemu-user-static)" \
+		"Where /proc/sys/fs/binfmt_misc is empty after that: sudo mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc && sudo update-binfmts --enable qemu-$name"
+}
+
 # kit_minimal_root CODENAME: a minimal root of that Debian release, as a
 # new machine has it (debootstrap --variant=minbase, checked with Debian's
 # keys), made once into the kit's cache; prints its path. For the
@@ -595,15 +652,15 @@ kit_container_engine() {
 	[ -z "$engine" ] || command -v "$engine" || true
 }
 
-# kit_registry_image REGISTRY RELEASE ENGINE: set KIT_REGISTRY_IMAGE to the
-# name of the kit's image for Debian RELEASE and this machine's architecture
+# kit_registry_image REGISTRY RELEASE ENGINE [ARCH]: set KIT_REGISTRY_IMAGE to the
+# name of the kit's image for Debian RELEASE and ARCH (this machine's)
 # in the organiser's registry REGISTRY (HOST:PORT[/PATH], or
 # http://HOST:PORT for one without TLS, as a room's usually is), and
 # KIT_REGISTRY_OPTIONS to what ENGINE's push and pull need for it (podman:
 # --tls-verify=false without TLS; docker is told in its daemon's
 # insecure-registries instead).
 kit_registry_image() {
-	local registry=${1%/} release=$2 engine=$3
+	local registry=${1%/} release=$2 engine=$3 arch=${4:-$(kit_host_arch)}
 	KIT_REGISTRY_OPTIONS=()
 	case "$registry" in
 	http://*)
@@ -612,7 +669,7 @@ kit_registry_image() {
 		;;
 	https://*) registry=${registry#https://} ;;
 	esac
-	KIT_REGISTRY_IMAGE=$registry/rust-for-linux-workshop:debian-$release-$(kit_host_arch)
+	KIT_REGISTRY_IMAGE=$registry/rust-for-linux-workshop:debian-$release-$arch
 }
 
 # kit_engine_problem ENGINE: true, printing what is wrong (a line) and what

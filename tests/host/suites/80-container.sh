@@ -3,7 +3,8 @@
 # The kit in its container (scripts/enter-build-env), as an attendee on
 # another system uses it: the image builds (from a local debootstrap where
 # no registry is reached), setup in it finds the whole toolchain, and the
-# kit builds a kernel in it and boots it. Only with KIT_TEST_CONTAINER=1,
+# kit builds a kernel in it and boots it; the other architecture's image
+# is made here by emulation. Only with KIT_TEST_CONTAINER=1,
 # which ./scripts/test --all sets: the first run builds the image and a
 # kernel in it, minutes; later runs reuse both.
 # shellcheck shell=bash disable=SC2031,SC2154 # KIT_ROOT is only read; $work is the runner's
@@ -111,7 +112,25 @@ the_image_pushed_to_the_organisers_registry_is_pulled_by_name() {
 	grep -q '^rustc 1\.' <<<"$out" || fail "the pulled image has no rustc: $out"
 }
 
-ktap_plan 5
+# A room with laptops of the other architecture (arm64 beside x86_64): the
+# organiser's machine makes that architecture's image by emulation
+# (KIT_CONTAINER_ARCH), with bindgen cross-built on this machine, and the
+# whole toolchain answers in it.
+the_other_architectures_image_is_made_here_by_emulation() {
+	local other rc out
+	other=$(. "$KIT_ROOT/scripts/lib.sh" && for arch in "${KIT_ARCHS[@]}"; do
+		[ "$arch" = "$(kit_host_arch)" ] || echo "$arch"
+	done)
+	rc=$(KIT_CONTAINER_ARCH=$other in_container other-arch sh -c 'uname -m && ./scripts/setup --check')
+	out=$(cat "$work/other-arch.log")
+	[ "$rc" -eq 0 ] || fail "enter-build-env for $other exited with $rc: $(tail -n 5 <<<"$out")"
+	grep -q "Running in rust-for-linux-workshop:debian-12-$other (" <<<"$out" || fail "the image is not named for $other: $out"
+	grep -qx "${other/arm64/aarch64}" <<<"$out" || fail "the container does not run $other programs: $out"
+	grep -q "Toolchain for $other guests (native): rustc 1\.[0-9.]* (/usr/bin/rustc), bindgen 0\.[0-9.]*," <<<"$out" ||
+		fail "the toolchain does not answer in the $other image: $(tail -n 5 <<<"$out")"
+}
+
+ktap_plan 6
 engine=$(command -v podman || command -v docker || true)
 if [ "${KIT_TEST_CONTAINER:-}" != 1 ]; then
 	why="only with ./scripts/test --all (it builds an image, and a kernel in it)"
@@ -128,10 +147,12 @@ if [ -n "$why" ]; then
 	ktap_skip the_devcontainer_opens_on_the_kits_image_with_the_toolchain "$why"
 	ktap_skip the_image_saved_in_a_bundle_is_loaded_instead_of_built "$why"
 	ktap_skip the_image_pushed_to_the_organisers_registry_is_pulled_by_name "$why"
+	ktap_skip the_other_architectures_image_is_made_here_by_emulation "$why"
 else
 	ktap_run setup_in_the_container_finds_the_whole_toolchain
 	ktap_run the_container_builds_and_boots_the_kernel
 	ktap_run the_devcontainer_opens_on_the_kits_image_with_the_toolchain
 	ktap_run the_image_saved_in_a_bundle_is_loaded_instead_of_built
 	ktap_run the_image_pushed_to_the_organisers_registry_is_pulled_by_name
+	ktap_run the_other_architectures_image_is_made_here_by_emulation
 fi
