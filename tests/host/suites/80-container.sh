@@ -66,16 +66,19 @@ the_image_saved_in_a_bundle_is_loaded_instead_of_built() {
 	arch=$(. "$KIT_ROOT/scripts/lib.sh" && kit_host_arch)
 	mkdir -p "$bundle/images"
 	echo "kit-bundle 1" >"$bundle/VERSION"
-	"$engine" save -q -o "$bundle/images/rust-for-linux-workshop-debian-12-$arch.tar" "$image" ||
+	# As make-bundle saves it: under its architecture's name.
+	"$engine" tag "$image" "$image-$arch" || fail "could not name $image for its architecture"
+	"$engine" save -q -o "$bundle/images/rust-for-linux-workshop-debian-12-$arch.tar" "$image-$arch" ||
 		fail "could not save $image"
 	(. "$KIT_ROOT/scripts/lib.sh" && kit_bundle_sums "$bundle")
-	"$engine" rmi -f "$image" >/dev/null 2>&1 || fail "could not remove $image to load it again"
+	"$engine" rmi -f "$image" "$image-$arch" >/dev/null 2>&1 || fail "could not remove $image to load it again"
 	rc=$(KIT_BUNDLE=$bundle in_container bundle-image sh -c 'rustc --version')
 	out=$(cat "$work/bundle-image.log")
 	[ "$rc" -eq 0 ] || fail "enter-build-env with the bundle exited with $rc: $(tail -n 5 <<<"$out")"
 	grep -q "Loading the image $image from the bundle" <<<"$out" || fail "the image was not loaded from the bundle: $out"
 	! grep -q 'Building the image' <<<"$out" || fail "the image was built although the bundle held it: $out"
 	grep -q '^rustc 1\.' <<<"$out" || fail "the loaded image has no rustc: $out"
+	grep -q "Running in $image (" <<<"$out" || fail "the loaded image was not used under its name here: $out"
 }
 
 # The organiser's registry (Debian's docker-registry, on a port of this
