@@ -89,6 +89,33 @@ doctor_workshop_ends_with_the_line_an_organiser_collects() {
 	grep -q 'PROBLEM  source: the bundle at' <<<"$out" || fail "doctor does not say what is wrong: $(tail -n 5 <<<"$out")"
 }
 
+# doctor --workshop reads what the bundle holds for the target: a bundle
+# without mainline's source is a problem for KIT_KERNEL=7.3, and with a
+# prebuilt kernel for this target and system the first shell is a matter
+# of a minute or two, not of a kernel build.
+doctor_workshop_says_what_the_bundle_holds_for_the_target() {
+	local out rc=0 bundle=$work/doctor-target-bundle kit=$work/doctor-kit target system
+	# A new checkout: no tree, no kernel built.
+	(. "$KIT_ROOT/scripts/lib.sh" && kit_copy_checkout "$kit")
+	mkdir -p "$bundle"
+	echo "kit-bundle 1" >"$bundle/VERSION"
+	(. "$KIT_ROOT/scripts/lib.sh" && kit_bundle_sums "$bundle")
+	out=$(XDG_CACHE_HOME=$work/doctor-empty-cache KIT_KERNEL=7.3 KIT_BUNDLE=$bundle "$kit/scripts/doctor" --workshop 2>&1) || rc=$?
+	[ "$rc" -eq 1 ] || fail "doctor passed for 7.3 with a bundle without its source (status $rc)"
+	grep -q 'PROBLEM  kernel source: the bundle does not carry linux-source-7.3' <<<"$out" ||
+		fail "doctor did not say that the bundle lacks mainline's source: $(grep -A1 'kernel source' <<<"$out")"
+	grep -q 'fix: ask the organiser for a bundle made with make-bundle --mainline' <<<"$out" || fail "doctor gave no fix"
+	read -r target system < <(. "$KIT_ROOT/scripts/lib.sh" && echo "$KIT_TARGET $(kit_host_system)")
+	mkdir -p "$bundle/kernels/$system"
+	echo "target=$target" >"$bundle/kernels/$system/$target.inputs"
+	(. "$KIT_ROOT/scripts/lib.sh" && kit_bundle_sums "$bundle")
+	out=$(KIT_BUNDLE=$bundle "$kit/scripts/doctor" --workshop 2>&1)
+	grep -q "ok       prebuilt kernel: the bundle has $target for $system" <<<"$out" ||
+		fail "doctor did not find the bundle's prebuilt kernel: $(grep -A1 'prebuilt' <<<"$out")"
+	grep -q 'first shell: about [0-9]* min on [0-9]* cores (.*unpack the prebuilt kernel, boot)' <<<"$out" ||
+		fail "doctor's estimate does not start from the prebuilt kernel: $(grep 'first shell' <<<"$out")"
+}
+
 # A newer mainline in the Debian lists that fetch-kernel-source read last
 # is named by doctor, with where to read how to follow it; the kit's own
 # mainline, or an older one, is not.
@@ -110,7 +137,7 @@ doctor_names_a_newer_mainline_that_debian_carries() {
 	grep -q 'fix: README.md, "Moving to a new mainline"' <<<"$out" || fail "doctor did not say where to read how to move"
 }
 
-ktap_plan 8
+ktap_plan 9
 ktap_run python_tools_pass_their_unit_tests
 ktap_run test_program_passes_its_unit_tests
 ktap_run slides_that_failing_tests_name_are_in_the_deck
@@ -118,4 +145,5 @@ ktap_run every_script_answers_help_with_its_usage_and_status_0
 ktap_run a_wrong_option_is_named_with_the_usage_and_status_2
 ktap_run setup_installs_the_tests_tools_only_when_asked_for_all
 ktap_run doctor_workshop_ends_with_the_line_an_organiser_collects
+ktap_run doctor_workshop_says_what_the_bundle_holds_for_the_target
 ktap_run doctor_names_a_newer_mainline_that_debian_carries
