@@ -142,7 +142,7 @@ kit_target() {
 	case "$KIT_KERNEL" in
 	# The LTS: Debian 12 and 13 carry it in main; setup installs it.
 	6.12)
-		KIT_KERNEL_TESTED=6.12.117
+		KIT_KERNEL_TESTED=6.12.118
 		KIT_DEBIAN_SUITES=()
 		KIT_DEBIAN_TARBALL=/usr/src/linux-source-$KIT_KERNEL.tar.xz
 		;;
