@@ -71,6 +71,18 @@ setup_installs_the_tests_tools_only_when_asked_for_all() {
 	command -v tmux >/dev/null || fail "the tests' tools are not installed (no tmux): scripts/test runs setup --all"
 }
 
+# setup --check for guests of the other architecture, once setup has
+# installed what they need, finds it all: the package of that
+# architecture too (libstd-rust-web-dev:arm64), which it used to report
+# missing and install again on every run.
+setup_check_finds_the_other_architectures_packages() {
+	local out rc=0
+	out=$(KIT_ARCH=$other_arch "$KIT_ROOT/scripts/setup" --check 2>&1) || rc=$?
+	[ "$rc" -eq 0 ] || fail "setup --check for $other_arch guests exited with $rc: $(tail -n 3 <<<"$out")"
+	grep -q "Toolchain for $other_arch guests (cross-built on this" <<<"$out" ||
+		fail "setup --check did not report the cross toolchain: $(tail -n 3 <<<"$out")"
+}
+
 # doctor --workshop ends with one line an organiser collects: ready from a
 # readable bundle, NOT-READY (with the problem named, status 1) from one
 # that cannot be read.
@@ -137,13 +149,24 @@ doctor_names_a_newer_mainline_that_debian_carries() {
 	grep -q 'fix: README.md, "Moving to a new mainline"' <<<"$out" || fail "doctor did not say where to read how to move"
 }
 
-ktap_plan 9
+ktap_plan 10
 ktap_run python_tools_pass_their_unit_tests
 ktap_run test_program_passes_its_unit_tests
 ktap_run slides_that_failing_tests_name_are_in_the_deck
 ktap_run every_script_answers_help_with_its_usage_and_status_0
 ktap_run a_wrong_option_is_named_with_the_usage_and_status_2
 ktap_run setup_installs_the_tests_tools_only_when_asked_for_all
+# The other architecture's guests, where setup has installed their tools
+# (./scripts/test --all builds their kernel).
+other_arch=$(. "$KIT_ROOT/scripts/lib.sh" && for arch in "${KIT_ARCHS[@]}"; do
+	[ "$arch" = "$(kit_host_arch)" ] || echo "$arch"
+done)
+if dpkg-query -W -f='${db:Status-Abbrev}' "libstd-rust-web-dev:$(. "$KIT_ROOT/scripts/lib.sh" && kit_debian_arch "$other_arch")" 2>/dev/null |
+	grep -q '^ii'; then
+	ktap_run setup_check_finds_the_other_architectures_packages
+else
+	ktap_skip setup_check_finds_the_other_architectures_packages "setup has not installed the tools for $other_arch guests here (./scripts/test --all does)"
+fi
 ktap_run doctor_workshop_ends_with_the_line_an_organiser_collects
 ktap_run doctor_workshop_says_what_the_bundle_holds_for_the_target
 ktap_run doctor_names_a_newer_mainline_that_debian_carries
