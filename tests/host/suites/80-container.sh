@@ -120,10 +120,21 @@ the_image_pushed_to_the_organisers_registry_is_pulled_by_name() {
 # (KIT_CONTAINER_ARCH), with bindgen cross-built on this machine, and the
 # whole toolchain answers in it.
 the_other_architectures_image_is_made_here_by_emulation() {
-	local other rc out
+	local other rc out _
 	other=$(. "$KIT_ROOT/scripts/lib.sh" && for arch in "${KIT_ARCHS[@]}"; do
 		[ "$arch" = "$(kit_host_arch)" ] || echo "$arch"
 	done)
+	# scripts/test started making it beside the first suites: its end.
+	if [ -n "${KIT_TEST_OTHER_IMAGE:-}" ]; then
+		for _ in $(seq 1800); do
+			[ ! -s "$KIT_TEST_OTHER_IMAGE.status" ] || break
+			sleep 1
+		done
+		[ -s "$KIT_TEST_OTHER_IMAGE.status" ] ||
+			fail "the image for $other was not made in 30 minutes: $(tail -n 5 "$KIT_TEST_OTHER_IMAGE.log")"
+		[ "$(cat "$KIT_TEST_OTHER_IMAGE.status")" = 0 ] ||
+			fail "making the image for $other failed: $(tail -n 5 "$KIT_TEST_OTHER_IMAGE.log")"
+	fi
 	rc=$(KIT_CONTAINER_ARCH=$other in_container other-arch sh -c 'uname -m && ./scripts/setup --check')
 	out=$(cat "$work/other-arch.log")
 	[ "$rc" -eq 0 ] || fail "enter-build-env for $other exited with $rc: $(tail -n 5 <<<"$out")"
