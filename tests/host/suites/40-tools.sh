@@ -202,7 +202,21 @@ guest_shell_gives_a_second_shell_in_the_running_guest() {
 		fail "guest-shell with no guest gave no advice: $out"
 }
 
-ktap_plan 8
+# The fast tier (./scripts/test --quick, the README's check in seconds), in
+# a new clone of its own (its report would replace this run's): it runs
+# the linters and the tools' unit tests, and ends with the count.
+the_fast_tier_runs_the_linters_and_the_unit_tests() {
+	local kit=$work/quick-kit out rc=0
+	git clone -q "$KIT_ROOT" "$kit" || fail "could not clone the kit"
+	out=$(cd "$kit" && "$kit/scripts/test" --quick </dev/null 2>&1) || rc=$?
+	rm -rf "$kit"
+	[ "$rc" -eq 0 ] || fail "test --quick exited with $rc: $(tail -n 5 <<<"$out")"
+	grep -Eq '^[0-9]+ passed, 0 failed' <<<"$(tail -n 1 <<<"$out")" ||
+		fail "test --quick did not end with the count: $(tail -n 3 <<<"$out")"
+	grep -q 'Running the fast tier' <<<"$out" || fail "test --quick did not run the fast tier: $(tail -n 3 <<<"$out")"
+}
+
+ktap_plan 9
 ktap_run rustdoc_documents_our_abstractions
 ktap_run rustdoc_reports_no_warnings
 ktap_run gdb_recipe_stops_in_vdevs_open
@@ -211,5 +225,6 @@ ktap_run watch_mode_stops_the_build_under_way_and_reboots_after_a_configuration_
 ktap_run guest_shell_gives_a_second_shell_in_the_running_guest
 ktap_run build_kernel_builds_only_a_changed_module_and_installs_it
 ktap_run rust_analyzer_resolves_the_kernel_crate_in_our_modules
+ktap_run the_fast_tier_runs_the_linters_and_the_unit_tests
 # No watch of these tests outlives the suite.
 tmux -L workshop-test kill-server 2>/dev/null || true
