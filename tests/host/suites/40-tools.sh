@@ -211,9 +211,8 @@ the_fast_tier_runs_the_linters_and_the_unit_tests() {
 	out=$(cd "$kit" && "$kit/scripts/test" --quick </dev/null 2>&1) || rc=$?
 	rm -rf "$kit"
 	[ "$rc" -eq 0 ] || fail "test --quick exited with $rc: $(tail -n 5 <<<"$out")"
-	grep -Eq '^[0-9]+ passed, 0 failed' <<<"$(tail -n 1 <<<"$out")" ||
-		fail "test --quick did not end with the count: $(tail -n 3 <<<"$out")"
-	grep -q 'Running the fast tier' <<<"$out" || fail "test --quick did not run the fast tier: $(tail -n 3 <<<"$out")"
+	grep -Eq '^[1-9][0-9]* passed, 0 failed' <<<"$(tail -n 1 <<<"$out")" ||
+		fail "test --quick did not end with the count of the tests it passed: $(tail -n 3 <<<"$out")"
 }
 
 ktap_plan 9
