@@ -75,7 +75,7 @@ pub fn for_test(name: &str) -> Option<Advice> {
         ),
         "bad_user_pointers_fail_with_efault_and_change_nothing"
         | "faulting_writes_before_at_and_past_the_end_change_nothing"
-        | "write_from_a_buffer_that_runs_into_an_unmapped_page_is_short"
+        | "write_from_a_buffer_that_runs_into_a_guard_page_is_short"
         | "pwritev_with_a_bad_middle_segment_writes_the_first_only" => (
             "Where no byte can be copied, fail with EFAULT and change nothing; else write what \
              can be.",

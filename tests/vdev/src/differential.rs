@@ -125,7 +125,7 @@ enum Call {
         len: usize,
     },
     /// A write of `len` bytes whose buffer ends after `good` of them: a short write.
-    WriteAcrossAnUnmappedPage {
+    WriteAcrossAGuardPage {
         file: usize,
         offset: Option<i64>,
         good: usize,
@@ -164,7 +164,7 @@ fn random_call(rng: &mut Rng) -> Call {
                 1 => Call::ReadToBadPointer { file, offset, len },
                 _ => {
                     let good = rng.range(1, LARGEST_WRITE + 1) as usize;
-                    Call::WriteAcrossAnUnmappedPage {
+                    Call::WriteAcrossAGuardPage {
                         file,
                         offset,
                         good,
@@ -324,7 +324,7 @@ impl Side {
                     .expect("files are reopened before use");
                 no_data(count(fd.read_to_address(sys::BAD_POINTER, len, offset)))
             }
-            Call::WriteAcrossAnUnmappedPage {
+            Call::WriteAcrossAGuardPage {
                 file,
                 offset,
                 good,
@@ -341,16 +341,16 @@ impl Side {
 
 /// The call the model makes after the device made `call` and gave `on_device`.
 ///
-/// `copy_from_user` may stop short of a fault: how many of the mapped bytes before an unmapped
+/// `copy_from_user` may stop short of a fault: how many of the readable bytes before a guard
 /// page a write takes depends on the architecture's copy routine (arm64's stops up to a few
-/// dozen bytes early, tmpfs's retry takes them all). A write across an unmapped page that took
+/// dozen bytes early, tmpfs's retry takes them all). A write across a guard page that took
 /// `n` of its `good` bytes is therefore the write of those `n` bytes, and one that took none
 /// is a write from a bad pointer; returning 0, or more than `good`, is a bug, which the model's
 /// own result then shows.
 fn as_the_device_took_it(call: &Call, on_device: &Outcome) -> Call {
     match (call, &on_device.result) {
         (
-            &Call::WriteAcrossAnUnmappedPage {
+            &Call::WriteAcrossAGuardPage {
                 file, offset, good, ..
             },
             &Ok(taken),
@@ -366,7 +366,7 @@ fn as_the_device_took_it(call: &Call, on_device: &Outcome) -> Call {
             },
         },
         (
-            &Call::WriteAcrossAnUnmappedPage {
+            &Call::WriteAcrossAGuardPage {
                 file, offset, len, ..
             },
             &Err(errno),
@@ -422,7 +422,7 @@ pub fn run_sequence(index: u32, seed: u64, calls: usize) -> Result<(), String> {
             | Call::Lseek { file, .. }
             | Call::WriteFromBadPointer { file, .. }
             | Call::ReadToBadPointer { file, .. }
-            | Call::WriteAcrossAnUnmappedPage { file, .. }
+            | Call::WriteAcrossAGuardPage { file, .. }
                 if device.files[file].is_none() =>
             {
                 call = Call::Reopen {
@@ -432,7 +432,7 @@ pub fn run_sequence(index: u32, seed: u64, calls: usize) -> Result<(), String> {
             }
             Call::Write { file, .. }
             | Call::Pwrite { file, .. }
-            | Call::WriteAcrossAnUnmappedPage { file, .. } => {
+            | Call::WriteAcrossAGuardPage { file, .. } => {
                 let size = std::fs::metadata(&model_path)
                     .map(|meta| meta.len())
                     .unwrap_or(0);
@@ -456,7 +456,7 @@ pub fn run_sequence(index: u32, seed: u64, calls: usize) -> Result<(), String> {
         }
         let on_device = device.run(&call, &data);
         let on_model = model.run(&as_the_device_took_it(&call, &on_device), &data);
-        if let Call::WriteAcrossAnUnmappedPage { good, .. } = call {
+        if let Call::WriteAcrossAGuardPage { good, .. } = call {
             if let Ok(taken) = on_device.result {
                 if (taken as usize) < good {
                     stopped_short += 1;
@@ -501,7 +501,7 @@ pub fn run_sequence(index: u32, seed: u64, calls: usize) -> Result<(), String> {
     }
     if stopped_short > 0 {
         ktap::diag(&format!(
-            "vdev{index}: {stopped_short} writes across an unmapped page stopped short of it, by up to {most_short} bytes (copy_from_user may; arm64's does); tmpfs was given the same bytes"
+            "vdev{index}: {stopped_short} writes across a guard page stopped short of it, by up to {most_short} bytes (copy_from_user may; arm64's does); tmpfs was given the same bytes"
         ));
     }
     if model.contract_breaks > 0 {
@@ -520,7 +520,7 @@ mod tests {
     use super::*;
 
     fn across(offset: Option<i64>) -> Call {
-        Call::WriteAcrossAnUnmappedPage {
+        Call::WriteAcrossAGuardPage {
             file: 1,
             offset,
             good: 120,
@@ -568,7 +568,7 @@ mod tests {
         for result in [Ok(0), Ok(121), Err(Errno(libc::ENOSPC))] {
             let model = as_the_device_took_it(&across(Some(3)), &gave(result));
             assert!(
-                matches!(model, Call::WriteAcrossAnUnmappedPage { good: 120, .. }),
+                matches!(model, Call::WriteAcrossAGuardPage { good: 120, .. }),
                 "{result:?}"
             );
         }

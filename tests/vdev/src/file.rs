@@ -29,10 +29,7 @@ pub fn suite() -> Suite {
         case!(4, offsets_near_2_pow_63_fail_cleanly),
         case!(3, bad_user_pointers_fail_with_efault_and_change_nothing),
         case!(3, faulting_writes_before_at_and_past_the_end_change_nothing),
-        case!(
-            3,
-            write_from_a_buffer_that_runs_into_an_unmapped_page_is_short
-        ),
+        case!(3, write_from_a_buffer_that_runs_into_a_guard_page_is_short),
         case!(3, pwritev_with_a_bad_middle_segment_writes_the_first_only),
         case!(last, largest_capacity_fills_and_reads_back),
         case!(last, contents_survive_close_and_reopen),
@@ -513,8 +510,8 @@ fn faulting_writes_before_at_and_past_the_end_change_nothing() -> TestResult {
     Ok(())
 }
 
-fn write_from_a_buffer_that_runs_into_an_unmapped_page_is_short() -> TestResult {
-    // A write of 100 bytes whose buffer has only 10 mapped ones writes those 10 and returns
+fn write_from_a_buffer_that_runs_into_a_guard_page_is_short() -> TestResult {
+    // A write of 100 bytes whose buffer has only 10 readable ones writes those 10 and returns
     // 10, as on tmpfs; before the end, at it, and past it (the hole reads as zeros).
     let buffer = sys::EdgeBuffer::new(b"ABCDEFGHIJ");
     for offset in [2, 10, 20] {

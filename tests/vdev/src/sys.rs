@@ -111,8 +111,10 @@ pub fn open_device(path: &str, flags: i32) -> Result<Fd, String> {
     Ok(fd)
 }
 
-/// A buffer of `len` bytes that ends where the mapped memory ends: the page after it is not
-/// mapped, so a copy that runs past `len` faults there. Unmapped when dropped.
+/// A buffer of `len` bytes that ends where the accessible memory ends: the page after it is a
+/// guard page (`PROT_NONE`), so a copy that runs past `len` faults there. The guard page stays
+/// mapped, so that no other thread's mapping (a new thread's stack, say) can take its place,
+/// and is unmapped with the buffer when it is dropped.
 pub struct EdgeBuffer {
     map: *mut libc::c_void,
     map_len: usize,
@@ -120,7 +122,7 @@ pub struct EdgeBuffer {
 }
 
 impl EdgeBuffer {
-    /// A buffer that holds `bytes` (at most a page) right before an unmapped page.
+    /// A buffer that holds `bytes` (at most a page) right before a guard page.
     pub fn new(bytes: &[u8]) -> EdgeBuffer {
         let len = bytes.len();
         // SAFETY: sysconf takes no pointers.
@@ -143,10 +145,16 @@ impl EdgeBuffer {
             "mmap of two pages: {:?}",
             Errno::last()
         );
-        // SAFETY: The second page is part of the mapping just made; after this, only the
-        // first is mapped, and `map_len` still describes the whole range for `munmap`.
-        let unmapped = unsafe { libc::munmap(map.cast::<u8>().add(page).cast(), page) };
-        assert_eq!(unmapped, 0, "munmap of the second page");
+        // SAFETY: The second page is part of the mapping just made, which nothing else uses
+        // yet; after this, only the first can be read or written.
+        let guarded =
+            unsafe { libc::mprotect(map.cast::<u8>().add(page).cast(), page, libc::PROT_NONE) };
+        assert_eq!(
+            guarded,
+            0,
+            "mprotect of the second page: {:?}",
+            Errno::last()
+        );
         let buffer = EdgeBuffer { map, map_len, len };
         // SAFETY: The buffer's `len` bytes lie in the first page, which is mapped and
         // writable, and `bytes` is another allocation.
@@ -154,10 +162,10 @@ impl EdgeBuffer {
         buffer
     }
 
-    /// The first byte of the buffer: `len` bytes before the unmapped page.
+    /// The first byte of the buffer: `len` bytes before the guard page.
     pub fn ptr(&self) -> *mut u8 {
-        // SAFETY: `len` is at most a page, so the result is inside the mapped first page or
-        // at its end.
+        // SAFETY: `len` is at most a page, so the result is inside the first page or at its
+        // end.
         unsafe { self.map.cast::<u8>().add(self.map_len / 2 - self.len) }
     }
 
@@ -170,8 +178,9 @@ impl EdgeBuffer {
 
 impl Drop for EdgeBuffer {
     fn drop(&mut self) {
-        // SAFETY: The range is the mapping made in `new`; unmapping an already unmapped page
-        // in it is allowed.
+        // SAFETY: The range is the mapping made in `new`, both pages still mapped (the second
+        // as the guard page): it is this buffer's alone, and nothing points into it after the
+        // drop.
         unsafe { libc::munmap(self.map, self.map_len) };
     }
 }
@@ -340,4 +349,40 @@ pub fn delete_module(name: &str) -> SysResult<()> {
     // SAFETY: `name` is a valid C string.
     let ret = unsafe { libc::syscall(libc::SYS_delete_module, name.as_ptr(), libc::O_NONBLOCK) };
     check(ret as isize).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page after an edge buffer stays taken while the buffer lives: another thread's
+    /// new mapping there (the fuzzer's threads start while others write) would turn the
+    /// buffer's fault into a copy, and the buffer's drop would unmap that thread's memory.
+    #[test]
+    fn no_other_mapping_takes_the_page_after_an_edge_buffer() {
+        let buffer = EdgeBuffer::new(b"0123456789");
+        let after = buffer.ptr() as usize + 10;
+        // SAFETY: MAP_FIXED_NOREPLACE maps nothing where a mapping already is; where it does
+        // map, the new mapping is unmapped at once and nothing points into it.
+        let map = unsafe {
+            libc::mmap(
+                after as *mut libc::c_void,
+                1,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED_NOREPLACE,
+                -1,
+                0,
+            )
+        };
+        if map != libc::MAP_FAILED {
+            // SAFETY: The mapping just made above, of one page.
+            unsafe { libc::munmap(map, 1) };
+        }
+        assert_eq!(
+            map,
+            libc::MAP_FAILED,
+            "a new mapping took the page after the buffer"
+        );
+        assert_eq!(Errno::last(), Errno(libc::EEXIST));
+    }
 }
