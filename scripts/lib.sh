@@ -407,6 +407,19 @@ kit_bundle_file() {
 	printf '%s\n' "$file"
 }
 
+# kit_bundle_suites: set KIT_BUNDLE_SUITES, those of KIT_DEBIAN_SUITES (the
+# suites that carry this mainline's linux-source) whose signed index the
+# bundle at KIT_BUNDLE holds: none when it was made without mainline, and
+# none for a kernel that Debian's releases carry.
+kit_bundle_suites() {
+	local suite file
+	KIT_BUNDLE_SUITES=()
+	for suite in "${KIT_DEBIAN_SUITES[@]}"; do
+		file=$(kit_bundle_file "apt/debian/dists/$suite/InRelease") || return 1
+		[ -z "$file" ] || KIT_BUNDLE_SUITES+=("$suite")
+	done
+}
+
 # kit_cargo_sources: set KIT_CARGO_SOURCES, the options that make cargo
 # build from the bundle's vendored crates, offline (none without a bundle).
 kit_cargo_sources() {
